@@ -1,0 +1,40 @@
+"""Languages: English source strings, Simplified Chinese translation; each user
+picks one (stored on the user; before sign-in, in the session)."""
+import os
+
+from flask import request, session
+from flask_login import current_user
+
+from .extensions import babel
+
+LANGUAGES = {"en": "English", "zh_Hans_CN": "简体中文"}
+
+
+def select_locale():
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    if session.get("locale") in LANGUAGES:
+        return session["locale"]
+    return request.accept_languages.best_match(["en", "zh"]) == "zh" and "zh_Hans_CN" or "en"
+
+
+def select_timezone():
+    if current_user and current_user.is_authenticated:
+        return current_user.timezone
+    return None
+
+
+def init_app(app):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    directories = [os.path.join(root, "translations")]
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
+                   default_translation_directories=";".join(directories))
+    from flask_babel import get_locale
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)
+    app.jinja_env.filters["localtime"] = localtime
+
+
+def localtime(value, format="medium"):
+    """A stored (naive UTC) time shown in the user's time zone; '—' for none."""
+    from flask_babel import format_datetime
+    return format_datetime(value, format) if value else "—"
