@@ -7,6 +7,12 @@ from flask_login import current_user
 
 from .extensions import babel
 
+def N_(text):
+    """Mark a string for translation where it is defined (menu names, plugin
+    titles) and translate it where it is shown (``_(name)`` in templates)."""
+    return text
+
+
 LANGUAGES = {"en": "English", "zh_Hans_CN": "简体中文"}
 
 

@@ -18,6 +18,7 @@ def utcnow():
 
 class Merchant(db.Model):
     __tablename__ = "portal_merchant"
+    __portal_scopes__ = {"merchant": "id"}  # a merchant is in its own scope
     STATUSES = ("active", "suspended")
 
     id = db.Column(db.Integer, primary_key=True)
