@@ -97,7 +97,8 @@ def _register_permissions(kernel, registry):
 
 
 def _register_services(app, kernel):
-    from . import jobs, settings
+    from . import documents, jobs, settings
 
     settings.init_app(app, kernel)
     jobs.init_app(app, kernel)
+    documents.init_app(app, kernel)

@@ -2,7 +2,7 @@
 picks one (stored on the user; before sign-in, in the session)."""
 import os
 
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_login import current_user
 
 from .extensions import babel
@@ -17,6 +17,8 @@ LANGUAGES = {"en": "English", "zh_Hans_CN": "简体中文"}
 
 
 def select_locale():
+    if not has_request_context():
+        return None  # CLI commands and jobs: the default language, no session to read
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     if session.get("locale") in LANGUAGES:

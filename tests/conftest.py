@@ -4,11 +4,15 @@ import os
 
 os.environ.setdefault("PORTAL_ARGON2_PROFILE", "test")
 
+import functools
 import itertools
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import event
 
+from portal import config as config_module
 from portal import create_app
 from portal import access
 from portal.auth import services
@@ -23,17 +27,53 @@ _counter = itertools.count(1)
 def database_url(tmp_path_factory):
     url = os.environ.get("PORTAL_TEST_DATABASE_URL")
     if url:
-        return url
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        return worker_database(url, worker) if worker else url
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "portal.db")
 
 
+@functools.cache
+def worker_database(url, worker):
+    """Each pytest-xdist worker gets its own PostgreSQL database (portal_ci_gw0,
+    ...), created empty once per run: workers sharing one would drop each
+    other's tables."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(url)
+    name = f"{url.database}_{worker}"
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+class IsolatedClient(FlaskClient):
+    """Each request starts with an empty ``g``, as each request does in
+    production. The ``db`` fixture keeps one app context for the whole test and
+    Flask reuses it for every request, so without this the signed-in user and
+    the per-request caches would leak from one request (and client) to the next."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g._get_current_object().__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 def make_app(tmp_path_factory, plugins=None, **config):
+    url = database_url(tmp_path_factory)
     settings = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         # forms are posted without tokens here; tests/core/test_csrf.py turns it on
         "WTF_CSRF_ENABLED": False,
-        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
+        "SQLALCHEMY_DATABASE_URI": url,
+        # the options read from the environment belong to PORTAL_DATABASE_URL, not this URL
+        "SQLALCHEMY_ENGINE_OPTIONS": config_module._engine_options(url),
         "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
         "PORTAL_UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
         "PORTAL_LOGIN_LIMIT_ACCOUNT": 1000,
@@ -41,6 +81,7 @@ def make_app(tmp_path_factory, plugins=None, **config):
     }
     settings.update(config)
     app = create_app(settings, plugins=plugins)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _db.drop_all()
         _db.create_all()
@@ -72,7 +113,7 @@ def db(app):
             yield _db
         finally:
             _db.session.remove()
-            _db.session.configure(bind=None, join_transaction_mode="conservative_savepoint")
+            _db.session.configure(bind=None, join_transaction_mode="conditional_savepoint")
             outer.rollback()
             connection.close()
             _db.engines[None] = engine
