@@ -54,7 +54,7 @@ class User(UserMixin, db.Model):
     password_hash = db.Column(db.String(255), nullable=False)
     merchant_id = db.Column(db.Integer, db.ForeignKey("portal_merchant.id"), index=True)
     active = db.Column(db.Boolean, nullable=False, default=True)
-    locale = db.Column(db.String(8), nullable=False, default="en")
+    locale = db.Column(db.String(16), nullable=False, default="en")  # room for ids like "zh_Hans_CN"
     timezone = db.Column(db.String(64), nullable=False, default="Asia/Shanghai")
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     last_login_at = db.Column(db.DateTime)

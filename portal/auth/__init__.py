@@ -1,6 +1,6 @@
 """Sign-in: Flask-Login owns the session, backed by server-side session rows;
 Flask-Principal turns the signed-in user into an identity with needs."""
-from flask import current_app
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from flask_principal import AnonymousIdentity, Identity
 
@@ -9,9 +9,9 @@ from . import ratelimit, sessions
 
 
 def init_app(app):
+    """Wire Flask-Login, Flask-Principal and the sign-in limiter to ``app``
+    and add the ``/login``, ``/logout`` and ``/account`` routes."""
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to see this page."
-    login_manager.login_message_category = "info"
     login_manager.session_protection = None  # our session rows do this job
     login_manager.user_loader(lambda _user_id: sessions.load_user())
     login_manager.unauthorized_handler(_unauthorized)
@@ -29,7 +29,7 @@ def _identity():
 
 
 def _unauthorized():
-    from flask import abort, redirect, request, url_for
+    # No flash here: the login page tells why a session ended (views.login).
     if request.headers.get("HX-Request"):
         # HTMX follows redirects silently; ask it to load the login page instead
         response = current_app.response_class(status=401)

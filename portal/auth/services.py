@@ -1,5 +1,6 @@
 """Accounts: create, authenticate, change password, deactivate. Plain Python:
 callers pass the acting user and commit."""
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..audit import record
@@ -13,13 +14,15 @@ class AccountError(ValueError):
 
 
 def normalise_email(email):
+    """The address trimmed and lower-cased; ``AccountError`` when it is not one."""
     email = (email or "").strip().lower()
     if "@" not in email or email.startswith("@") or email.endswith("@") or len(email) > 254 or " " in email:
-        raise AccountError(f"{email or 'An empty value'} is not an e-mail address.")
+        raise AccountError(_("%(value)s is not an e-mail address.", value=email or _("An empty value")))
     return email
 
 
 def find_by_email(email):
+    """The user with this e-mail address (any case), or None."""
     return db.session.execute(select(User).where(func.lower(User.email) == email.strip().lower())).scalar_one_or_none()
 
 
@@ -27,7 +30,7 @@ def create_user(email, password, roles=(), merchant=None, name="", actor=None, l
     """Create an account; raises ``AccountError`` or ``passwords.WeakPassword``."""
     email = normalise_email(email)
     if find_by_email(email) is not None:
-        raise AccountError(f"A user with the e-mail {email} already exists.")
+        raise AccountError(_("A user with the e-mail %(email)s already exists.", email=email))
     passwords.check_policy(password, email)
     for role in roles:
         check_role_fits(role, merchant)
@@ -46,11 +49,11 @@ def check_role_fits(role, merchant):
     """Platform roles go to platform staff; merchant roles to merchant staff
     (and a merchant's own roles only to its own staff)."""
     if merchant is None and role.kind != "platform":
-        raise AccountError(f"The role {role.name} is for merchant staff; choose a merchant.")
+        raise AccountError(_("The role %(role)s is for merchant staff; choose a merchant.", role=role.name))
     if merchant is not None and role.kind != "merchant":
-        raise AccountError(f"The role {role.name} is for platform staff, not for merchant staff.")
+        raise AccountError(_("The role %(role)s is for platform staff, not for merchant staff.", role=role.name))
     if merchant is not None and role.merchant_id not in (None, merchant.id):
-        raise AccountError(f"The role {role.name} belongs to another merchant.")
+        raise AccountError(_("The role %(role)s belongs to another merchant.", role=role.name))
 
 
 def authenticate(email, password):
@@ -68,7 +71,8 @@ def authenticate(email, password):
 
 
 def change_password(user, new_password, actor=None, keep_session=None):
-    """Set a new password and end every other session of the user."""
+    """Set a new password and end the user's sessions, all but ``keep_session``
+    (a session id) when given."""
     passwords.check_policy(new_password, user.email)
     user.password_hash = passwords.hash_password(new_password)
     sessions.end_all(user, "password changed", keep=keep_session)
@@ -76,6 +80,7 @@ def change_password(user, new_password, actor=None, keep_session=None):
 
 
 def set_active(user, active, actor=None):
+    """Activate or deactivate an account; deactivating ends all its sessions at once."""
     user.active = active
     if not active:
         sessions.end_all(user, "deactivated")
@@ -84,6 +89,7 @@ def set_active(user, active, actor=None):
 
 
 def mark_login(user):
+    """Remember when the user last signed in."""
     user.last_login_at = utcnow()
 
 
@@ -94,11 +100,12 @@ def role_by_name(name, merchant=None):
     for role in roles:
         if role.merchant_id in (None, getattr(merchant, "id", None)):
             return role
-    raise AccountError(f"There is no role named {name!r}.")
+    raise AccountError(_("There is no role named '%(name)s'.", name=name))
 
 
 def merchant_by_code(code):
+    """The merchant with this code; ``AccountError`` naming the code when there is none."""
     merchant = db.session.execute(select(Merchant).where(Merchant.code == code)).scalar_one_or_none()
     if merchant is None:
-        raise AccountError(f"There is no merchant with the code {code!r}.")
+        raise AccountError(_("There is no merchant with the code '%(code)s'.", code=code))
     return merchant
