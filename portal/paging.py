@@ -26,7 +26,8 @@ class Page:
     @property
     def has_next(self):
         if self.total is None:
-            return len(self.items) > self.per_page
+            # paginate() fetched one row more than it kept; that row says a next page exists
+            return getattr(self, "_more", len(self.items) > self.per_page)
         return self.number < self.pages
 
 
