@@ -140,7 +140,10 @@ def jobs_run(names, force):
     results = jobs.run_due(names=set(names) or None, force=force, echo=click.echo)
     if not results:
         click.echo("No jobs are registered.")
-    if "failed" in results.values():
+    unknown = [name for name, status in results.items() if status == "unknown"]
+    if unknown:
+        click.echo(f"No job named {', '.join(unknown)}; see `flask portal jobs list`.", err=True)
+    if "failed" in results.values() or unknown:
         sys.exit(1)
 
 

@@ -2,6 +2,7 @@
 import re
 
 from babel import Locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..audit import record
@@ -21,21 +22,23 @@ def _clean(form, merchant=None):
     data["country"] = data["country"].upper()
     data["default_currency"] = data["default_currency"].upper()
     if merchant is None and not CODE.match(data["code"]):
-        raise MerchantError("Code: 2 to 32 capital letters, digits, '-' or '_'.")
+        raise MerchantError(_("Code: 2 to 32 capital letters, digits, '-' or '_'."))
     if not data["name"]:
-        raise MerchantError("Name: required.")
+        raise MerchantError(_("Name: required."))
     if data["country"] not in Locale("en").territories or len(data["country"]) != 2:
-        raise MerchantError(f"Country: {data['country'] or 'empty'} is not an ISO 3166 country code.")
+        raise MerchantError(_("Country: %(value)s is not an ISO 3166 country code.",
+                              value=data['country'] or _("empty")))
     currency = db.session.get(Currency, data["default_currency"])
     if currency is None:
-        raise MerchantError(f"Default currency: {data['default_currency'] or 'empty'} is not a known currency.")
+        raise MerchantError(_("Default currency: %(value)s is not a known currency.",
+                              value=data['default_currency'] or _("empty")))
     return data
 
 
 def create(form, actor=None):
     data = _clean(form)
     if db.session.execute(select(Merchant).where(Merchant.code == data["code"])).scalar_one_or_none():
-        raise MerchantError(f"Code: a merchant with the code {data['code']} already exists.")
+        raise MerchantError(_("Code: a merchant with the code %(code)s already exists.", code=data['code']))
     merchant = Merchant(**data, status="active")
     db.session.add(merchant)
     db.session.flush()

@@ -24,9 +24,9 @@ def plugin_rows(merchant_id):
             "meta": meta,
             "enabled": meta.name not in off_here,
             "platform_enabled": meta.name not in off_platform,
-            "required_by": [k.meta(d).title for d in k.dependents(meta.name)],
-            "requires": [k.meta(r).title for r in meta.requires],
-            "optional": [k.meta(o).title for o in meta.optional if o in k.plugins],
+            "required_by": [_(k.meta(d).title) for d in k.dependents(meta.name)],
+            "requires": [_(k.meta(r).title) for r in meta.requires],
+            "optional": [_(k.meta(o).title) for o in meta.optional if o in k.plugins],
             "togglable": merchant_id is None or meta.merchant_toggle,
         })
     return rows
@@ -92,7 +92,7 @@ class PluginsView(PortalView):
         except ToggleRefused as exc:
             error = str(exc)
         if not request.headers.get("HX-Request"):
-            title = kernel().meta(name).title
+            title = _(kernel().meta(name).title)
             flash(error or (_("%(title)s enabled.", title=title) if enabled else _("%(title)s disabled.", title=title)),
                   "error" if error else "success")
             return redirect(url_for(".index", merchant=merchant_id or None))
