@@ -65,7 +65,8 @@ class IsolatedClient(FlaskClient):
 
 
 def make_app(tmp_path_factory, plugins=None, **config):
-    url = database_url(tmp_path_factory)
+    # a URL the caller chose wins: computing the default would recreate the worker database
+    url = config.get("SQLALCHEMY_DATABASE_URI") or database_url(tmp_path_factory)
     settings = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
