@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from functools import wraps
 
 from flask import abort, g, has_request_context
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_principal import Permission, Need, identity_loaded
 from sqlalchemy import false, or_, select
 
 from .extensions import db
+from .i18n import N_
 from .models import DataGrant, Role, User, user_role
 
 NONE, READ, WRITE, MANAGE = 0, 1, 2, 3
@@ -31,15 +33,16 @@ PLATFORM_ADMIN = "platform_admin"
 
 def level_value(level):
     """Accept ``"write"`` or ``2``; return the int; refuse anything else."""
-    if isinstance(level, int) and level in LEVEL_NAMES:
+    if isinstance(level, int) and not isinstance(level, bool) and level in LEVEL_NAMES:
         return level
     try:
-        return LEVELS[str(level).lower()]
-    except KeyError:
+        return LEVELS[level.lower()]
+    except (KeyError, AttributeError):
         raise ValueError(f"unknown level {level!r}; use none, read, write or manage") from None
 
 
 def level_name(level):
+    """``2`` or ``"write"`` -> ``"write"``."""
     return LEVEL_NAMES[level_value(level)]
 
 
@@ -76,10 +79,15 @@ class DataScope:
 
 @dataclass
 class Registry:
+    """Every resource and data scope declared at start-up, with the plugin
+    that declared it; a name is declared once."""
+
     resources: dict = field(default_factory=dict)
     scopes: dict = field(default_factory=dict)
 
     def add_resource(self, plugin, resource):
+        """Declare a resource for ``plugin``; ValueError naming the plugin when
+        the name lacks the plugin's prefix or is taken."""
         if not resource.name.startswith(plugin + "."):
             raise ValueError(f"plugin {plugin!r}: permission {resource.name!r} must start with '{plugin}.'")
         if resource.name in self.resources:
@@ -89,11 +97,14 @@ class Registry:
                                                  plugin, dict(resource.defaults))
 
     def add_scope(self, plugin, scope):
+        """Declare a data scope for ``plugin``; ValueError naming both plugins when taken."""
         if scope.name in self.scopes:
-            raise ValueError(f"plugin {plugin!r}: data scope {scope.name!r} is already declared")
+            other = self.scopes[scope.name].plugin
+            raise ValueError(f"plugin {plugin!r}: data scope {scope.name!r} is already declared by {other!r}")
         self.scopes[scope.name] = DataScope(scope.name, scope.title, scope.choices, scope.column, plugin)
 
     def by_plugin(self):
+        """``{plugin: [Resource, ...]}``."""
         grouped = {}
         for res in self.resources.values():
             grouped.setdefault(res.plugin, []).append(res)
@@ -101,6 +112,7 @@ class Registry:
 
 
 def registry():
+    """The current application's ``Registry``."""
     from flask import current_app
     return current_app.extensions["portal.access"]
 
@@ -119,11 +131,12 @@ class UserAccess:
         """The functional level on a resource, "none" while its plugin is off."""
         from .plugins import kernel
         plugin = resource.split(".", 1)[0]
-        if plugin != "core" and not kernel().is_enabled(plugin, self.user.merchant_id):
+        if plugin != "core" and not kernel().is_enabled(plugin, getattr(self.user, "merchant_id", None)):
             return NONE
         return self.functional.get(resource, NONE)
 
     def data_level(self, scope, value):
+        """The level granted on one scope value (``"*"`` grants count for every value)."""
         grants = self.data.get(scope, {})
         best = grants.get(ALL, NONE)
         if value is not None:
@@ -174,6 +187,10 @@ def compute_access(user):
             continue
         scope = data.setdefault(row.scope, {})
         scope[value] = max(scope.get(value, NONE), row.level)
+    if user.merchant_id is None and any(r.builtin == PLATFORM_ADMIN for r in user.roles):
+        # every data scope, also those a plugin declares after the role was made
+        for name in registry().scopes:
+            data.setdefault(name, {})[ALL] = MANAGE
     return UserAccess(user, functional, data)
 
 
@@ -191,13 +208,14 @@ def access(user=None):
 
 
 def has_level(resource, level, user=None):
+    """Does the user (default: the signed-in one) hold ``level`` on ``resource``?"""
     return access(user).level(resource) >= level_value(level)
 
 
 def require(resource, level, user=None):
     """Raise ``AccessDenied`` unless the user holds ``level`` on ``resource``."""
     if not has_level(resource, level, user):
-        raise AccessDenied(f"You need {level_name(level)} access to {resource}.")
+        raise AccessDenied(_("You need %(level)s access to %(resource)s.", level=_(level_name(level)), resource=resource))
 
 
 def permission_required(resource, level="read"):
@@ -244,11 +262,25 @@ def scope_columns(model):
     return {}
 
 
+def _merchant_fence(model, user_access):
+    """For merchant staff, the ``merchant_id`` column of a model whose declared
+    scopes leave the merchant out (``{"warehouse": ...}``), else None: a grant
+    on another scope must never open another merchant's rows."""
+    merchant_id = getattr(user_access.user, "merchant_id", None)
+    column = getattr(model, "merchant_id", None)
+    if merchant_id is None or column is None or "merchant" in scope_columns(model):
+        return None
+    return column
+
+
 def scoped(query, model, level="read", user=None):
     """Filter a select to the records where the user's data level is at least
     ``level``; records outside are neither returned nor counted."""
     user_access = access(user)
     lv = level_value(level)
+    fence = _merchant_fence(model, user_access)
+    if fence is not None:
+        query = query.where(or_(fence.is_(None), fence == user_access.user.merchant_id))
     for scope, column in scope_columns(model).items():
         values = user_access.values_at(scope, lv)
         if values is None:
@@ -269,6 +301,7 @@ def _typed(column, value):
 
 
 def record_level(resource, obj, user=None):
+    """The user's effective level on one loaded record (see ``UserAccess.record_level``)."""
     scopes = {scope: getattr(obj, col.key) for scope, col in scope_columns(type(obj)).items()}
     return access(user).record_level(resource, scopes)
 
@@ -277,11 +310,14 @@ def get_or_404(model, ident, resource, level="read", user=None):
     """Load one record the user may reach at ``level``; 404 when it does not
     exist or lies outside the user's data scope, 403 when the scope is fine but
     the functional level is too low."""
-    obj = db.session.get(model, ident)
+    obj = db.session.get(model, _primary_key(model, ident))
     if obj is None:
         abort(404)
     lv = level_value(level)
     user_access = access(user)
+    fence = _merchant_fence(model, user_access)
+    if fence is not None and getattr(obj, fence.key) not in (None, user_access.user.merchant_id):
+        abort(404)
     scopes = {scope: getattr(obj, col.key) for scope, col in scope_columns(model).items()}
     for scope, value in scopes.items():
         if user_access.data_level(scope, value) < READ:
@@ -291,7 +327,24 @@ def get_or_404(model, ident, resource, level="read", user=None):
     return obj
 
 
+def _primary_key(model, ident):
+    """``ident`` converted to the primary key's type; 404 when it cannot be
+    (PostgreSQL would fail on ``'abc'`` for an integer key)."""
+    columns = model.__mapper__.primary_key
+    if len(columns) != 1 or isinstance(ident, (tuple, dict)):
+        return ident
+    try:
+        python_type = columns[0].type.python_type
+    except NotImplementedError:
+        return ident
+    try:
+        return ident if isinstance(ident, python_type) else python_type(ident)
+    except (TypeError, ValueError):
+        abort(404)
+
+
 def users_with_role_query(role_id):
+    """A select of the users holding a role."""
     return select(User).join(user_role).where(user_role.c.role_id == role_id)
 
 
@@ -299,6 +352,9 @@ def role_ceiling(role, user=None):
     """True when the granter holds at least every level the role grants, so
     assigning it gives nobody more than the granter has."""
     user_access = access(user)
+    if role.builtin == PLATFORM_ADMIN:
+        # it has no grant rows, yet holds everything (compute_access)
+        return all(user_access.level(name) >= MANAGE for name in registry().resources)
     return all(user_access.level(g.resource) >= g.level for g in role.grants)
 
 
@@ -316,25 +372,25 @@ PLATFORM_OPERATOR, FINANCE, MERCHANT_ADMIN, MERCHANT_STAFF = (
 
 BUILTIN_ROLES = {
     # builtin key: (name, kind, description, data level on merchants)
-    PLATFORM_ADMIN: ("Platform admin", "platform", "Runs the platform: every module, every merchant.", ("*", MANAGE)),
-    PLATFORM_OPERATOR: ("Platform operator", "platform", "Day-to-day operations across all merchants.", ("*", WRITE)),
-    FINANCE: ("Finance", "platform", "Reconciliation, settlement and payouts.", ("*", MANAGE)),
-    MERCHANT_ADMIN: ("Merchant admin", "merchant", "Runs one merchant's store and its staff.", (OWN, MANAGE)),
-    MERCHANT_STAFF: ("Merchant staff", "merchant", "Works in one merchant's store.", (OWN, WRITE)),
+    PLATFORM_ADMIN: (N_("Platform admin"), "platform", N_("Runs the platform: every module, every merchant."), ("*", MANAGE)),
+    PLATFORM_OPERATOR: (N_("Platform operator"), "platform", N_("Day-to-day operations across all merchants."), ("*", WRITE)),
+    FINANCE: (N_("Finance"), "platform", N_("Reconciliation, settlement and payouts."), ("*", MANAGE)),
+    MERCHANT_ADMIN: (N_("Merchant admin"), "merchant", N_("Runs one merchant's store and its staff."), (OWN, MANAGE)),
+    MERCHANT_STAFF: (N_("Merchant staff"), "merchant", N_("Works in one merchant's store."), (OWN, WRITE)),
 }
 
 CORE_RESOURCES = [
-    Resource("core.plugins", "Plugins", "See modules; manage switches them on and off.",
+    Resource("core.plugins", N_("Plugins"), N_("See modules; manage switches them on and off."),
              defaults={PLATFORM_OPERATOR: "read", MERCHANT_ADMIN: "manage", MERCHANT_STAFF: "read"}),
-    Resource("core.merchant", "Merchants", "The platform's merchants and their status.",
+    Resource("core.merchant", N_("Merchants"), N_("The platform's merchants and their status."),
              defaults={PLATFORM_OPERATOR: "write", FINANCE: "read", MERCHANT_ADMIN: "read"}),
-    Resource("core.settings", "Settings", "Platform and merchant settings.",
+    Resource("core.settings", N_("Settings"), N_("Platform and merchant settings."),
              defaults={PLATFORM_OPERATOR: "read", MERCHANT_ADMIN: "manage"}),
-    Resource("core.api_token", "API tokens", "Tokens for sales channels and integrations.",
+    Resource("core.api_token", N_("API tokens"), N_("Tokens for sales channels and integrations."),
              defaults={MERCHANT_ADMIN: "manage"}),
-    Resource("core.currency", "Currencies and rates", "Currencies and dated exchange rates.",
+    Resource("core.currency", N_("Currencies and rates"), N_("Currencies and dated exchange rates."),
              defaults={PLATFORM_OPERATOR: "read", FINANCE: "manage", MERCHANT_ADMIN: "read", MERCHANT_STAFF: "read"}),
-    Resource("core.jobs", "Scheduled jobs", "See and run scheduled jobs.",
+    Resource("core.jobs", N_("Scheduled jobs"), N_("See and run scheduled jobs."),
              defaults={PLATFORM_OPERATOR: "read"}),
 ]
 
@@ -342,10 +398,10 @@ CORE_RESOURCES = [
 def _merchant_choices():
     from .models import Merchant
     rows = db.session.execute(select(Merchant).order_by(Merchant.code)).scalars()
-    return [(ALL, "All merchants"), (OWN, "The user's own merchant")] + [(str(m.id), str(m)) for m in rows]
+    return [(ALL, N_("All merchants")), (OWN, N_("The user's own merchant"))] + [(str(m.id), str(m)) for m in rows]
 
 
-CORE_SCOPES = [DataScope("merchant", "Merchant", _merchant_choices, "merchant_id")]
+CORE_SCOPES = [DataScope("merchant", N_("Merchant"), _merchant_choices, "merchant_id")]
 
 
 def sync_builtin_roles():

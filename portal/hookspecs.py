@@ -9,6 +9,11 @@ installed plugin, enabled or not (enabling later must not need a restart).
 The other hooks run per request or per event through ``portal.plugins.call``,
 which skips plugins that are disabled (for the platform, or for the merchant
 the call is about), so they must be cheap.
+
+Both kinds run in dependency order: a plugin after the plugins it requires
+(``tryfirst`` / ``trylast`` still move a per-request implementation). A hook
+spec of a plugin that takes ``merchant_id`` receives the merchant the call is
+about.
 """
 import pluggy
 

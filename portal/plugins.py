@@ -8,12 +8,15 @@ its next request.
 """
 import importlib
 import importlib.util
+import inspect
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
 import pluggy
-from flask import current_app, g, has_request_context
-from sqlalchemy import select, update
+from flask import current_app, g, has_app_context, has_request_context
+from flask_babel import gettext as _, ngettext
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
 from . import hookspecs
 from .extensions import db
@@ -21,6 +24,15 @@ from .models import PluginState, StateVersion, utcnow
 
 ENTRY_POINT_GROUP = "portal.plugins"
 STATE_KEY = "plugins"
+HOOK_PREFIX = "portal_"
+# set on the database session while it holds an uncommitted toggle
+_DIRTY = "portal_plugin_state_dirty"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _toggle_settled(session):
+    session.info.pop(_DIRTY, None)
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,9 @@ class ToggleRefused(Exception):
 
 @dataclass
 class LoadedPlugin:
+    """An installed plugin: its metadata, package, hooks object and the
+    endpoints (Flask-Admin views, blueprints) it owns."""
+
     meta: PluginMeta
     module: object
     hooks: object
@@ -60,15 +75,21 @@ def discover(names=None):
     """Return the plugin packages installed under the entry-point group.
 
     ``names`` limits the result (and fails loudly on a name not installed).
+    An entry point's name must be the name in its ``PLUGIN``.
     """
     found = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if names is not None and ep.name not in names:
             continue
         try:
-            found[ep.name] = ep.load()
+            module = ep.load()
         except Exception as exc:  # a broken plugin must not start silently
             raise PluginError(f"plugin {ep.name!r}: cannot import {ep.value}: {exc}") from exc
+        meta = _meta_of(module)
+        if meta.name != ep.name:
+            raise PluginError(f"plugin {ep.name!r}: its entry point is named {ep.name!r} but "
+                              f"{ep.value}.PLUGIN says {meta.name!r}; use one name")
+        found[ep.name] = module
     if names is not None:
         missing = [n for n in names if n not in found]
         if missing:
@@ -84,10 +105,32 @@ def _meta_of(module):
 
 
 def _submodule(module, name):
-    full = f"{module.__name__}.{name}"
-    if importlib.util.find_spec(full) is None:
+    """``<package>.<name>`` when the package has it; None for a plain module
+    (a plugin may be a single module, or a module built in a test)."""
+    if not hasattr(module, "__path__"):
         return None
-    return importlib.import_module(full)
+    full = f"{module.__name__}.{name}"
+    try:
+        if importlib.util.find_spec(full) is None:
+            return None
+        return importlib.import_module(full)
+    except Exception as exc:
+        raise PluginError(f"plugin {_meta_of(module).name!r}: cannot import {full}: {exc}") from exc
+
+
+def _hooks_of(module):
+    """The object holding a plugin's ``@hookimpl`` functions: its ``hooks``
+    submodule, else a ``hooks`` attribute, else the package itself."""
+    return _submodule(module, "hooks") or getattr(module, "hooks", None) or module
+
+
+def _specs_of(module):
+    """A plugin's own extension points: its ``hookspecs`` submodule (or, for a
+    plain module, a ``hookspecs`` attribute other than the core's), or None."""
+    if hasattr(module, "__path__"):
+        return _submodule(module, "hookspecs")
+    specs = getattr(module, "hookspecs", None)
+    return None if specs is hookspecs else specs
 
 
 def dependency_order(metas):
@@ -124,8 +167,22 @@ def dependency_order(metas):
     return ordered
 
 
+class _PluginManager(pluggy.PluginManager):
+    """Refuses a ``portal_*`` function without ``@hookimpl``: pluggy would
+    skip it silently, so a forgotten marker would look like a dead hook."""
+
+    def parse_hookimpl_opts(self, plugin, name):
+        opts = super().parse_hookimpl_opts(plugin, name)
+        if opts is None and name.startswith(HOOK_PREFIX) \
+                and inspect.isroutine(inspect.getattr_static(plugin, name, None)):
+            raise pluggy.PluginValidationError(plugin, f"{name} is not marked with @hookimpl")
+        return opts
+
+
 @dataclass(frozen=True)
 class EnabledState:
+    """The plugins switched off, as read from the database at ``version``."""
+
     version: int
     platform_disabled: frozenset
     merchant_disabled: dict  # merchant id -> frozenset of names
@@ -135,24 +192,33 @@ class Kernel:
     """The loaded plugins of one application, and their enabled state."""
 
     def __init__(self, modules):
-        metas = [_meta_of(m) for m in modules]
-        by_name = {_meta_of(m).name: m for m in modules}
-        self.pm = pluggy.PluginManager("portal")
+        by_name = {}
+        for module in modules:
+            by_name.setdefault(_meta_of(module).name, module)
+        self.pm = _PluginManager("portal")
         self.pm.add_hookspecs(hookspecs)
         self.plugins = {}
-        for meta in dependency_order(metas):
+        for meta in dependency_order([_meta_of(m) for m in modules]):
             module = by_name[meta.name]
-            self.plugins[meta.name] = LoadedPlugin(meta, module, _submodule(module, "hooks") or module)
+            self.plugins[meta.name] = LoadedPlugin(meta, module, _hooks_of(module))
         # every plugin's own extension points first, so any order of registration works
         for plugin in self.plugins.values():
-            specs = _submodule(plugin.module, "hookspecs")
+            specs = _specs_of(plugin.module)
             if specs is not None:
                 self.pm.add_hookspecs(specs)
-        for plugin in self.plugins.values():
-            self.pm.register(plugin.hooks, name=plugin.name)
+        # pluggy calls the last registered first: registering in reverse makes
+        # ``call`` run in dependency order, like ``call_all``
+        for plugin in reversed(list(self.plugins.values())):
+            self._register(plugin)
         self._check_hooks()
         self._state = None
         self._callers = {}
+
+    def _register(self, plugin):
+        try:
+            self.pm.register(plugin.hooks, name=plugin.name)
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(f"plugin {plugin.name!r}: {exc}") from exc
 
     def _check_hooks(self):
         """A misspelled hook would otherwise never be called, silently."""
@@ -166,9 +232,11 @@ class Kernel:
 
     @property
     def names(self):
+        """Plugin names in dependency order."""
         return list(self.plugins)
 
     def meta(self, name):
+        """The ``PluginMeta`` of an installed plugin; KeyError naming it otherwise."""
         try:
             return self.plugins[name].meta
         except KeyError:
@@ -184,6 +252,7 @@ class Kernel:
         self.plugins[plugin_name].blueprints.add(blueprint_name)
 
     def owner_of_blueprint(self, blueprint_name):
+        """The plugin owning a blueprint (or Flask-Admin endpoint), or None."""
         for plugin in self.plugins.values():
             if blueprint_name in plugin.blueprints:
                 return plugin.name
@@ -194,17 +263,23 @@ class Kernel:
     def state(self):
         """The enabled state, re-read only when another process changed it.
 
-        The version counter is read once per request (one primary-key lookup)."""
+        The version counter is read once per request (one primary-key lookup).
+        While this session holds an uncommitted toggle, the state is read
+        fresh and not cached: it may still be rolled back."""
         if has_request_context() and "portal_plugin_state" in g:
             return g.portal_plugin_state
         version = db.session.execute(
             select(StateVersion.version).where(StateVersion.key == STATE_KEY)
         ).scalar() or 0
-        if self._state is None or self._state.version != version:
-            self._state = self._load_state(version)
+        if db.session.info.get(_DIRTY):
+            state = self._load_state(version)
+        else:
+            state = self._state
+            if state is None or state.version != version:
+                state = self._state = self._load_state(version)
         if has_request_context():
-            g.portal_plugin_state = self._state
-        return self._state
+            g.portal_plugin_state = state
+        return state
 
     def _load_state(self, version):
         platform, merchants = set(), {}
@@ -236,22 +311,31 @@ class Kernel:
         return frozenset(off)
 
     def is_enabled(self, name, merchant_id=None):
+        """Is the plugin installed and on (for the platform, and for the merchant)?"""
         return name in self.plugins and name not in self.disabled(merchant_id)
 
     def invalidate(self):
+        """Forget the cached state; the next ``state()`` reads the database."""
         self._state = None
-        if has_request_context():
+        if has_app_context():
             g.pop("portal_plugin_state", None)
 
     # -- calling hooks ------------------------------------------------------------
 
     def call(self, hook_name, merchant_id=None, **kwargs):
         """Call a hook on every plugin enabled for the platform (and for the
-        merchant, when given). Returns the list of non-None results."""
+        merchant, when given), in dependency order. Returns the list of
+        non-None results (one result for a ``firstresult`` hook).
+
+        ``merchant_id`` is passed on too when the hook's spec takes it."""
+        hook = getattr(self.pm.hook, hook_name, None)
+        if hook is None or not hook.has_spec():
+            raise PluginError(f"no hook named {hook_name!r} is declared")
+        if "merchant_id" in hook.spec.argnames:
+            kwargs["merchant_id"] = merchant_id
         off = self.disabled(merchant_id)
         caller = self._callers.get((hook_name, off))
         if caller is None:
-            hook = getattr(self.pm.hook, hook_name)
             remove = [self.plugins[n].hooks for n in off]
             caller = self.pm.subset_hook_caller(hook_name, remove) if remove else hook
             self._callers[(hook_name, off)] = caller
@@ -260,12 +344,15 @@ class Kernel:
     def call_all(self, hook_name, **kwargs):
         """Call a start-up hook on every installed plugin, with the plugin name
         beside each result: ``[(plugin_name, result), ...]`` in dependency order."""
-        impls = {self.pm.get_name(i.plugin): i for i in getattr(self.pm.hook, hook_name).get_hookimpls()}
+        hook = getattr(self.pm.hook, hook_name)
+        impls = {impl.plugin_name: impl for impl in hook.get_hookimpls()}
         results = []
         for name in self.plugins:
             impl = impls.get(name)
             if impl is None:
                 continue
+            if impl.hookwrapper or impl.wrapper:
+                raise PluginError(f"plugin {name!r}: {hook_name} runs once per plugin; it cannot be a wrapper")
             result = impl.function(*[kwargs[arg] for arg in impl.argnames])
             if result is not None:
                 results.append((name, result))
@@ -277,21 +364,22 @@ class Kernel:
         """Raise ``ToggleRefused`` naming the reason when the change is not allowed."""
         meta = self.meta(name)
         if merchant_id is not None and not meta.merchant_toggle:
-            raise ToggleRefused(f"{meta.title} cannot be switched on or off per merchant.")
+            raise ToggleRefused(_("%(title)s cannot be switched on or off per merchant.", title=_(meta.title)))
         off = self.disabled(merchant_id)
         if enabled:
             if merchant_id is not None and name in self.state().platform_disabled:
-                raise ToggleRefused(f"{meta.title} is off for the whole platform; "
-                                    "the platform must enable it first.")
-            missing = [self.plugins[r].meta.title for r in meta.requires if r in off]
+                raise ToggleRefused(_("%(title)s is off for the whole platform; "
+                                      "the platform must enable it first.", title=_(meta.title)))
+            missing = [_(self.plugins[r].meta.title) for r in meta.requires if r in off]
             if missing:
-                raise ToggleRefused(f"{meta.title} requires {', '.join(missing)}, "
-                                    "which is disabled; enable it first.")
+                raise ToggleRefused(_("%(title)s requires %(missing)s, which is disabled; enable it first.",
+                                      title=_(meta.title), missing=", ".join(missing)))
         else:
-            users = [self.plugins[d].meta.title for d in self.dependents(name) if d not in off]
+            users = [_(self.plugins[d].meta.title) for d in self.dependents(name) if d not in off]
             if users:
-                raise ToggleRefused(f"{', '.join(users)} require{'s' if len(users) == 1 else ''} "
-                                    f"{meta.title}; disable {'it' if len(users) == 1 else 'them'} first.")
+                raise ToggleRefused(ngettext("%(users)s requires %(title)s; disable it first.",
+                                             "%(users)s require %(title)s; disable them first.", len(users),
+                                             users=", ".join(users), title=_(meta.title)))
 
     def set_enabled(self, name, enabled, merchant_id=None):
         """Switch a plugin on or off (for the platform or one merchant) and tell
@@ -308,6 +396,7 @@ class Kernel:
         row.enabled = enabled
         row.changed_at = utcnow()
         bump_version(STATE_KEY)
+        db.session.info[_DIRTY] = True
         self.invalidate()
 
 
@@ -331,4 +420,5 @@ def call(hook_name, merchant_id=None, **kwargs):
 
 
 def is_enabled(name, merchant_id=None):
+    """Is the plugin on for the platform (and for the merchant)? See ``Kernel.is_enabled``."""
     return kernel().is_enabled(name, merchant_id)

@@ -11,12 +11,14 @@ from flask import abort, current_app, g, make_response, redirect, request, url_f
 from flask_admin import Admin, AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.theme import Bootstrap4Theme
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from . import access
 from .extensions import db
+from .i18n import N_
 from .plugins import kernel
 
 
@@ -51,7 +53,8 @@ class GateMixin:
     def is_visible(self):
         return self.visible_in_menu and self.plugin_enabled()
 
-    def _handle_view(self, name, **kwargs):
+    def _handle_view(self, name, /, **kwargs):
+        # positional-only: a route argument may be called ``name`` too
         if not self.plugin_enabled():
             abort(404)
         if not current_user.is_authenticated:
@@ -127,14 +130,14 @@ class PortalModelView(GateMixin, ModelView):
     def on_model_change(self, form, model, is_created):
         scopes = {s: getattr(model, c.key) for s, c in access.scope_columns(self.model).items()}
         if access.access().record_level(self.resource, scopes) < access.WRITE:
-            raise access.AccessDenied("You cannot save a record outside your data scope.")
+            raise access.AccessDenied(_("You cannot save a record outside your data scope."))
         from .audit import record
         record(f"{self.endpoint}.{'create' if is_created else 'update'}", target=str(model),
                plugin=self.plugin, merchant_id=getattr(model, "merchant_id", None))
 
     def on_model_delete(self, model):
         if access.record_level(self.resource, model) < access.MANAGE:
-            raise access.AccessDenied("You cannot delete this record.")
+            raise access.AccessDenied(_("You cannot delete this record."))
         from .audit import record
         record(f"{self.endpoint}.delete", target=str(model), plugin=self.plugin,
                merchant_id=getattr(model, "merchant_id", None))
@@ -154,7 +157,7 @@ class DashboardView(GateMixin, AdminIndexView):
         widgets.sort(key=lambda w: (w.order, w.title))
         return self.render("portal/dashboard.html", widgets=widgets)
 
-    def _handle_view(self, name, **kwargs):
+    def _handle_view(self, name, /, **kwargs):
         return None  # anonymous users are sent to the login page by index()
 
 
@@ -184,9 +187,9 @@ def render_page(template, **context):
 def init_app(app, kernel_):
     admin = Admin(
         app,
-        name="Marketplace Portal",
+        name=N_("Marketplace Portal"),
         url="/",
-        index_view=DashboardView(name="Dashboard", endpoint="dashboard", url="/"),
+        index_view=DashboardView(name=N_("Dashboard"), endpoint="dashboard", url="/"),
         theme=Bootstrap4Theme(base_template="portal/layout.html", fluid=True),
         csp_nonce_generator=lambda: g.get("csp_nonce", ""),
     )
