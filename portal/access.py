@@ -17,7 +17,8 @@ from flask import abort, g, has_request_context
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_principal import Permission, Need, identity_loaded
-from sqlalchemy import false, or_, select
+from sqlalchemy import event, false, or_, select
+from sqlalchemy.orm import Session
 
 from .extensions import db
 from .i18n import N_
@@ -194,17 +195,75 @@ def compute_access(user):
     return UserAccess(user, functional, data)
 
 
+ACCESS_KEY = "access"  # the state counter bumped by any change to grants
+_ACCESS_DIRTY = "portal_access_dirty"  # this session holds such a change, uncommitted
+
+
 def access(user=None):
-    """The access of ``user`` (default: the signed-in user), cached per request."""
+    """The access of ``user`` (default: the signed-in user): per request, and
+    per process while no grant, role or user assignment has changed anywhere."""
     if user is None:
         user = current_user._get_current_object() if has_request_context() else None
     if has_request_context():
         cache = g.setdefault("portal_access", {})
         key = getattr(user, "id", None)
         if key not in cache:
-            cache[key] = compute_access(user)
+            cache[key] = _process_cached(user)
         return cache[key]
     return compute_access(user)
+
+
+def _process_cached(user):
+    if user is None or not getattr(user, "is_authenticated", False):
+        return compute_access(user)
+    from flask import current_app
+    from .plugins import versions
+    version = versions().get(ACCESS_KEY, 0)
+    cache = current_app.extensions.get("portal.access_cache")
+    if cache is None or cache["version"] != version:
+        cache = current_app.extensions["portal.access_cache"] = {"version": version, "users": {}}
+    hit = cache["users"].get(user.id)
+    if hit is not None:
+        return UserAccess(user, *hit)
+    result = compute_access(user)
+    # a change of this very transaction may still be rolled back: do not keep it
+    if not db.session.info.get(_ACCESS_DIRTY):
+        cache["users"][user.id] = (result.functional, result.data)
+    return result
+
+
+def _changes_access(session):
+    from sqlalchemy import inspect
+    from .models import RoleGrant
+    watched = (Role, RoleGrant, DataGrant)
+    for obj in list(session.new) + list(session.deleted):
+        if isinstance(obj, watched + (User,)):
+            return True
+    for obj in session.dirty:
+        if isinstance(obj, watched) and session.is_modified(obj):
+            return True
+        if isinstance(obj, User):
+            attrs = inspect(obj).attrs
+            if any(attrs[name].history.has_changes() for name in ("roles", "merchant_id", "active")):
+                return True
+    return False
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_access_version(session, flush_context, instances):
+    """Any change to roles, grants or who holds them tells every process to
+    recompute access (in the same transaction as the change)."""
+    if session.info.get(_ACCESS_DIRTY) or not _changes_access(session):
+        return
+    from .plugins import bump_version
+    bump_version(ACCESS_KEY, connection=session.connection())
+    session.info[_ACCESS_DIRTY] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _access_settled(session):
+    session.info.pop(_ACCESS_DIRTY, None)
 
 
 def has_level(resource, level, user=None):

@@ -60,7 +60,8 @@ class User(UserMixin, db.Model):
     last_login_at = db.Column(db.DateTime)
 
     merchant = db.relationship(Merchant, lazy="joined")
-    roles = db.relationship("Role", secondary=user_role, lazy="selectin", back_populates="users")
+    # loaded when needed: a request's access comes from the per-process cache
+    roles = db.relationship("Role", secondary=user_role, lazy="select", back_populates="users")
 
     # Flask-Login reads ``is_active``; a suspended merchant locks its staff out too.
     @property

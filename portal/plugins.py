@@ -186,6 +186,8 @@ class EnabledState:
     version: int
     platform_disabled: frozenset
     merchant_disabled: dict  # merchant id -> frozenset of names
+    # what ``Kernel.disabled`` worked out per merchant: asked many times per request
+    resolved: dict = field(default_factory=dict, compare=False)
 
 
 class Kernel:
@@ -268,9 +270,7 @@ class Kernel:
         fresh and not cached: it may still be rolled back."""
         if has_request_context() and "portal_plugin_state" in g:
             return g.portal_plugin_state
-        version = db.session.execute(
-            select(StateVersion.version).where(StateVersion.key == STATE_KEY)
-        ).scalar() or 0
+        version = versions().get(STATE_KEY, 0)
         if db.session.info.get(_DIRTY):
             state = self._load_state(version)
         else:
@@ -296,6 +296,8 @@ class Kernel:
     def disabled(self, merchant_id=None):
         """Names of plugins that are off for the platform, or for this merchant."""
         state = self.state()
+        if merchant_id in state.resolved:
+            return state.resolved[merchant_id]
         off = set(state.platform_disabled)
         if merchant_id is not None:
             off |= {n for n in state.merchant_disabled.get(merchant_id, ())
@@ -308,7 +310,8 @@ class Kernel:
                 if plugin.name not in off and any(r in off for r in plugin.meta.requires):
                     off.add(plugin.name)
                     changed = True
-        return frozenset(off)
+        state.resolved[merchant_id] = frozenset(off)
+        return state.resolved[merchant_id]
 
     def is_enabled(self, name, merchant_id=None):
         """Is the plugin installed and on (for the platform, and for the merchant)?"""
@@ -400,13 +403,47 @@ class Kernel:
         self.invalidate()
 
 
-def bump_version(key):
-    """Increase a state counter so every process reloads what it caches."""
-    result = db.session.execute(
-        update(StateVersion).where(StateVersion.key == key).values(version=StateVersion.version + 1))
+# the counters read on every request (see ``versions``)
+VERSION_KEYS = (STATE_KEY, "access")
+
+
+def versions():
+    """Every state counter, read in one query once per request: what each
+    process caches (plugin state, users' access) is valid while its counter
+    is unchanged."""
+    if has_request_context() and "portal_versions" in g:
+        return g.portal_versions
+    values = dict(db.session.execute(select(StateVersion.key, StateVersion.version)).all())
+    if has_request_context():
+        g.portal_versions = values
+    return values
+
+
+def version_columns():
+    """The counters as scalar subqueries, so a query that runs on every request
+    anyway (the session lookup) brings them along: one round trip for the gate."""
+    return [select(StateVersion.version).where(StateVersion.key == key).scalar_subquery().label(key)
+            for key in VERSION_KEYS]
+
+
+def remember_versions(row):
+    """Keep counters read by ``version_columns()`` for this request."""
+    if has_request_context():
+        g.portal_versions = {key: getattr(row, key) or 0 for key in VERSION_KEYS}
+
+
+def bump_version(key, connection=None):
+    """Increase a state counter so every process reloads what it caches.
+
+    ``connection`` lets a flush-time listener bump without a nested flush."""
+    table = StateVersion.__table__
+    execute = (connection or db.session).execute
+    result = execute(update(table).where(table.c.key == key).values(version=table.c.version + 1))
     if result.rowcount == 0:
-        db.session.add(StateVersion(key=key, version=1))
-        db.session.flush()
+        from sqlalchemy import insert
+        execute(insert(table).values(key=key, version=1))
+    if has_app_context():
+        g.pop("portal_versions", None)
 
 
 def kernel():

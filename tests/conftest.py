@@ -98,6 +98,13 @@ def app(tmp_path_factory):
     return make_app(tmp_path_factory)
 
 
+def forget_process_caches(app):
+    """Rolling a test back rewinds the state counters that guard what a process
+    caches (plugin state, users' access); the caches must be dropped with it."""
+    app.extensions["portal.plugins"].invalidate()
+    app.extensions.pop("portal.access_cache", None)
+
+
 @pytest.fixture()
 def db(app):
     """A transaction per test, rolled back afterwards: code under test may
@@ -109,7 +116,7 @@ def db(app):
         _db.engines[None] = connection
         _db.session.remove()
         _db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
-        app.extensions["portal.plugins"].invalidate()
+        forget_process_caches(app)
         try:
             yield _db
         finally:
@@ -118,7 +125,7 @@ def db(app):
             outer.rollback()
             connection.close()
             _db.engines[None] = engine
-            app.extensions["portal.plugins"].invalidate()
+            forget_process_caches(app)
 
 
 @pytest.fixture()

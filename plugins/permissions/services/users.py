@@ -4,6 +4,7 @@ Merchant staff manage only their own merchant's accounts; everyone else's
 answer 404 (``get_or_404`` on the account's merchant). Nobody changes an
 account that holds more than they do, nor deactivates themselves.
 """
+from sqlalchemy.orm import selectinload
 from sqlalchemy import exists, func, or_, select
 
 from portal import access
@@ -35,7 +36,8 @@ def users_query(actor, q="", merchant_id=None, role_id=None, active=None, sort="
     uses an index (merchant, the user-role key) except the text search, which
     scans e-mail and name."""
     access.require(RESOURCE, READ, actor)
-    query = access.scoped(select(User), User, READ, user=actor)
+    # the list shows each account's roles: load them for the whole page at once
+    query = access.scoped(select(User).options(selectinload(User.roles)), User, READ, user=actor)
     q = (q or "").strip().lower()
     if q:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
