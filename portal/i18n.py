@@ -40,6 +40,17 @@ def init_app(app):
     from flask_babel import get_locale
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["currency_name"] = currency_name
+
+
+def currency_name(code, stored=""):
+    """A currency's name in the user's language (CLDR); the stored (English)
+    name for English and for codes CLDR does not know."""
+    from flask_babel import get_locale
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return stored or code
+    return locale.currencies.get(code) or stored or code
 
 
 def localtime(value, format="medium"):

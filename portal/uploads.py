@@ -16,6 +16,7 @@ import tempfile
 import zipfile
 
 from flask import current_app
+from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.security import safe_join
 
@@ -76,15 +77,16 @@ def _clean_name(filename):
 def _read_limited(stream, limit, name):
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise UploadRejected(f"{name or 'The file'} is too large: the limit is {_human(limit)}.")
+        raise UploadRejected(_("%(name)s is too large: the limit is %(limit)s.", name=name or _("The file"),
+                               limit=_human(limit)))
     if not data:
-        raise UploadRejected(f"{name or 'The file'} is empty.")
+        raise UploadRejected(_("%(name)s is empty.", name=name or _("The file")))
     return data
 
 
 def _human(size):
     if size < 1024:
-        return f"{size} bytes"
+        return _("%(size)s bytes", size=size)
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
@@ -126,15 +128,15 @@ def _allowed_type(sniffed, allowed, name):
     if sniffed == "text/plain" and "text/csv" in allowed:
         sniffed = "text/csv"
     if sniffed is None or sniffed not in allowed:
-        shown = sniffed or "an unknown format"
+        shown = sniffed or _("an unknown format")
         wanted = ", ".join(_label(t) for t in allowed)
-        raise UploadRejected(f"{name or 'The file'} is not an allowed type "
-                             f"(its content is {_label(shown)}; allowed: {wanted}).")
+        raise UploadRejected(_("%(name)s is not an allowed type (its content is %(content)s; allowed: %(allowed)s).",
+                               name=name or _("The file"), content=_label(shown), allowed=wanted))
     return sniffed
 
 
 def _label(content_type):
-    return {XLSX: "Excel (xlsx)", "text/csv": "CSV", "text/plain": "text",
+    return {XLSX: "Excel (xlsx)", "text/csv": "CSV", "text/plain": _("text"),
             "application/pdf": "PDF"}.get(content_type, content_type.split("/")[-1].upper()
                                           if "/" in content_type else content_type)
 
@@ -144,14 +146,15 @@ def clean_image(data, content_type, name="", max_pixels=None):
     re-encode it in the same format without metadata. Returns
     ``(bytes, width, height)``."""
     limit = max_pixels or current_app.config.get("PORTAL_UPLOAD_MAX_PIXELS", DEFAULT_MAX_PIXELS)
-    label = name or "The image"
+    label = name or _("The image")
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format not in DECODED_FORMATS[content_type]:
-                raise UploadRejected(f"{label} is a corrupt image (its content does not match its format).")
+                raise UploadRejected(_("%(name)s is a corrupt image (its content does not match its format).",
+                                       name=label))
             if image.width * image.height > limit:
-                raise UploadRejected(f"{label} has too many pixels ({image.width}×{image.height}); "
-                                     f"the limit is {limit:,} pixels.")
+                raise UploadRejected(_("%(name)s has too many pixels (%(width)s×%(height)s); the limit is %(limit)s pixels.",
+                                       name=label, width=image.width, height=image.height, limit=f"{limit:,}"))
             image.load()
             # keep the photo the way up it was taken before its EXIF orientation is dropped
             upright = ImageOps.exif_transpose(image)
@@ -159,9 +162,11 @@ def clean_image(data, content_type, name="", max_pixels=None):
     except UploadRejected:
         raise
     except Image.DecompressionBombError:
-        raise UploadRejected(f"{label} has too many pixels; the limit is {limit:,} pixels.") from None
+        raise UploadRejected(_("%(name)s has too many pixels; the limit is %(limit)s pixels.",
+                               name=label, limit=f"{limit:,}")) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise UploadRejected(f"{label} is a corrupt image and cannot be read ({exc}).") from None
+        raise UploadRejected(_("%(name)s is a corrupt image and cannot be read (%(error)s).",
+                               name=label, error=exc)) from None
 
 
 def _encode(image, content_type, icc_profile):

@@ -115,7 +115,7 @@ def value_label(scope, value):
 
 def _choices(scope):
     if scope is None or scope.choices is None:
-        return [(ALL, "All"), (OWN, "The holder's own merchant")]
+        return [(ALL, N_("All")), (OWN, N_("The holder's own merchant"))]
     return list(scope.choices())
 
 

@@ -4,6 +4,7 @@ Platform staff with the data scope "all merchants" see every role. Merchant
 staff see their own merchant's roles and, read-only, the merchant roles every
 merchant shares (the built-in ones); another merchant's roles answer 404.
 """
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
 from portal import access
@@ -46,7 +47,7 @@ def get_role(role_id, actor, level="read"):
         access.require(RESOURCE, READ, actor)
         if lv > READ:
             raise access.AccessDenied(
-                "Roles shared by every merchant are changed by the platform; create your own role instead.")
+                _("Roles shared by every merchant are changed by the platform; create your own role instead."))
         return role
     role = access.get_or_404(Role, role_id, RESOURCE, lv, user=actor)
     if lv > READ:
