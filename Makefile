@@ -21,7 +21,7 @@ THIRDPARTY_FILES := $(shell find tests/thirdparty -type f -not -path '*/__pycach
 HTMX := portal/static/vendor/htmx.min.js
 XDIST := $(if $(filter 0,$(WORKERS)),,-n $(WORKERS))
 
-.PHONY: help venv install assets translations system-deps migrate demo run test-deps test test-pg \
+.PHONY: help venv install assets translations messages system-deps migrate demo run test-deps test test-pg \
         test-e2e test-all migration clean
 
 help:
@@ -66,6 +66,11 @@ translations: .stamp-install
 	@if ls translations/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
 	  $(BIN)/pybabel compile -d translations; \
 	else echo "no translations to compile"; fi
+
+# After adding strings: refresh the catalog; new entries come out empty for translating.
+messages: .stamp-install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext --sort-by-file -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --width 100
 
 # Fonts for PDFs (Latin and CJK), pdftotext for PDF tests, Chromium for browser tests.
 system-deps:
