@@ -5,7 +5,7 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from . import config as config_module
-from .extensions import babel, csrf, db, htmx, login_manager, migrate, principal
+from .extensions import csrf, db, htmx, login_manager, migrate, principal
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

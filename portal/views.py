@@ -80,7 +80,6 @@ class GateMixin:
         return response
 
     def _partial_context(self, kwargs):
-        from flask import get_flashed_messages  # noqa: F401 (partials may flash)
         context = dict(kwargs)
         current_app.update_template_context(context)
         return context

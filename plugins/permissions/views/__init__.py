@@ -1,6 +1,6 @@
 """The plugin's pages: Users, Roles and the Audit log. Each view parses the
 request, calls a service and renders; the rules live in ``services``."""
-from flask import flash
+from flask import flash, redirect
 from flask_login import current_user
 
 from portal.extensions import db
@@ -38,3 +38,17 @@ def failed(exc, flash_it=True):
     if flash_it:
         flash(message, "error")
     return message
+
+
+def change_data_grant(change, done, back):
+    """Run a data-grant change for a role or an account, say how it went, and
+    go back to the holder's data grants."""
+    from ..services import PermissionsError
+    try:
+        change()
+    except PermissionsError as exc:
+        failed(exc)
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(back + "#data-grants")

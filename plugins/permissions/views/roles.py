@@ -11,7 +11,7 @@ from portal.views import PortalView
 
 from .. import forms
 from ..services import PermissionsError, grants, roles, rules, users
-from . import actor, failed
+from . import actor, change_data_grant, failed
 
 
 class RolesView(PortalView):
@@ -117,24 +117,14 @@ class RolesView(PortalView):
     def add_data(self, role_id):
         """Grant the role a level on a data-scope value."""
         form = request.form
-        try:
-            grants.add_data_grant(actor(), form.get("scope"), form.get("value"), form.get("level"), role_id=role_id)
-        except PermissionsError as exc:
-            failed(exc)
-        else:
-            db.session.commit()
-            flash(_("Data grant saved."), "success")
-        return redirect(url_for(".detail", role_id=role_id) + "#data-grants")
+        return change_data_grant(
+            lambda: grants.add_data_grant(actor(), form.get("scope"), form.get("value"), form.get("level"),
+                                          role_id=role_id),
+            _("Data grant saved."), url_for(".detail", role_id=role_id))
 
     @expose("/<int:role_id>/data/<int:grant_id>/remove", methods=["POST"])
     def remove_data(self, role_id, grant_id):
         """Take one of the role's data grants away."""
-        try:
-            grants.remove_data_grant(actor(), grant_id, role_id=role_id)
-        except PermissionsError as exc:
-            failed(exc)
-        else:
-            db.session.commit()
-            flash(_("Data grant removed."), "success")
-        return redirect(url_for(".detail", role_id=role_id) + "#data-grants")
+        return change_data_grant(lambda: grants.remove_data_grant(actor(), grant_id, role_id=role_id),
+                                 _("Data grant removed."), url_for(".detail", role_id=role_id))
 

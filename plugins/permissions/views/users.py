@@ -14,7 +14,7 @@ from portal.views import PortalView
 
 from .. import forms
 from ..services import PermissionsError, grants, roles, rules, users
-from . import actor, failed
+from . import actor, change_data_grant, failed
 
 
 class UsersView(PortalView):
@@ -125,24 +125,14 @@ class UsersView(PortalView):
     def add_data(self, user_id):
         """Grant the account a level on a data-scope value."""
         form = request.form
-        try:
-            grants.add_data_grant(actor(), form.get("scope"), form.get("value"), form.get("level"), user_id=user_id)
-        except PermissionsError as exc:
-            failed(exc)
-        else:
-            db.session.commit()
-            flash(_("Data grant saved."), "success")
-        return redirect(url_for(".detail", user_id=user_id) + "#data-grants")
+        return change_data_grant(
+            lambda: grants.add_data_grant(actor(), form.get("scope"), form.get("value"), form.get("level"),
+                                          user_id=user_id),
+            _("Data grant saved."), url_for(".detail", user_id=user_id))
 
     @expose("/<int:user_id>/data/<int:grant_id>/remove", methods=["POST"])
     def remove_data(self, user_id, grant_id):
         """Take one of the account's data grants away."""
-        try:
-            grants.remove_data_grant(actor(), grant_id, user_id=user_id)
-        except PermissionsError as exc:
-            failed(exc)
-        else:
-            db.session.commit()
-            flash(_("Data grant removed."), "success")
-        return redirect(url_for(".detail", user_id=user_id) + "#data-grants")
+        return change_data_grant(lambda: grants.remove_data_grant(actor(), grant_id, user_id=user_id),
+                                 _("Data grant removed."), url_for(".detail", user_id=user_id))
 
