@@ -1,7 +1,6 @@
 """The Simplified Chinese translation covers every string the portal shows."""
 import os
 
-from babel.messages.frontend import CommandLineInterface  # noqa: F401 (babel's CLI must be importable)
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
