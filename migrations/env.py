@@ -9,6 +9,8 @@ import logging
 from logging.config import fileConfig
 
 from alembic import context
+from alembic.autogenerate import render, renderers, rewriter
+from alembic.operations import ops
 from flask import current_app
 
 config = context.config
@@ -38,6 +40,84 @@ config.set_main_option(
     "sqlalchemy.url", get_engine().url.render_as_string(hide_password=False).replace("%", "%%"))
 
 
+def dialect_only(index):
+    """The database an index is declared for with ``Index(...).ddl_if(dialect=...)``
+    (a PostgreSQL trigram index), or None for an index every database gets."""
+    condition = getattr(index, "_ddl_if", None)
+    return condition.dialect if condition is not None else None
+
+
+class DialectCreateIndexOp(ops.CreateIndexOp):
+    """Creates an index only on the database it is declared for."""
+
+
+class DialectDropIndexOp(ops.DropIndexOp):
+    """Drops an index only on the database it is declared for."""
+
+
+def _guarded(rendered, dialect):
+    # one line: alembic re-indents each rendered line on its own
+    return f"if op.get_bind().dialect.name == {dialect!r}: " + rendered
+
+
+@renderers.dispatch_for(DialectCreateIndexOp)
+def _render_create(autogen_context, op_):
+    rendered = render._add_index(autogen_context, op_)
+    if op_.extension:  # e.g. pg_trgm for a trigram index, named in the index's info
+        rendered = f"op.execute('CREATE EXTENSION IF NOT EXISTS {op_.extension}'); " + rendered
+    return _guarded(rendered, op_.dialect)
+
+
+@renderers.dispatch_for(DialectDropIndexOp)
+def _render_drop(autogen_context, op_):
+    return _guarded(render._drop_index(autogen_context, op_), op_.dialect)
+
+
+def _metadata_index(name):
+    for table in get_metadata().tables.values():
+        for index in table.indexes:
+            if index.name == name:
+                return index
+    return None
+
+
+writer = rewriter.Rewriter()
+
+
+@writer.rewrites(ops.CreateIndexOp)
+def _create_for_dialect(context, revision, op_):
+    """A dialect-only index is created by the revision behind a dialect test,
+    so one revision serves SQLite and PostgreSQL."""
+    index = _metadata_index(op_.index_name)
+    dialect = dialect_only(index) if index is not None else None
+    if dialect is None or isinstance(op_, DialectCreateIndexOp):
+        return op_
+    new = DialectCreateIndexOp.from_index(index)
+    new.dialect, new.extension = dialect, index.info.get("extension")
+    return new
+
+
+@writer.rewrites(ops.DropIndexOp)
+def _drop_for_dialect(context, revision, op_):
+    index = _metadata_index(op_.index_name)
+    dialect = dialect_only(index) if index is not None else None
+    if dialect is None or isinstance(op_, DialectDropIndexOp):
+        return op_
+    new = DialectDropIndexOp.from_index(index)
+    new.dialect = dialect
+    return new
+
+
+def include_object(object_, name, type_, reflected, compare_to):
+    """``flask db check`` on one database leaves out the indexes declared for
+    another (they are not there, by design); generating a revision keeps them."""
+    if type_ == "index" and not reflected and not getattr(config.cmd_opts, "autogenerate", False):
+        dialect = dialect_only(object_)
+        if dialect is not None and dialect != get_engine().dialect.name:
+            return False
+    return True
+
+
 def run_migrations_offline():
     """``flask db upgrade --sql``: print the SQL instead of running it."""
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=get_metadata(),
@@ -50,6 +130,7 @@ def run_migrations_online():
     """Run the migrations on the application's database."""
 
     def process_revision_directives(context, revision, directives):
+        writer(context, revision, directives)
         # an autogenerate that finds nothing writes no empty revision
         if getattr(config.cmd_opts, "autogenerate", False):
             script = directives[0]
@@ -59,6 +140,7 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
+    conf_args.setdefault("include_object", include_object)
 
     with get_engine().connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)

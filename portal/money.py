@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel import Locale
 from babel.numbers import get_currency_name, get_currency_precision, get_territory_currencies, list_currencies
+from flask import g, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
@@ -71,11 +72,14 @@ def plain(value):
 
 
 def minor_unit(currency):
-    """Digits after the decimal point for a currency (2 for CNY, 0 for JPY)."""
-    row = db.session.get(Currency, currency)
-    if row is not None:
-        return row.minor_unit
-    return get_currency_precision(currency)
+    """Digits after the decimal point for a currency (2 for CNY, 0 for JPY).
+
+    Remembered for the request: a list page asks once per amount shown."""
+    cache = g.setdefault("portal_minor_units", {}) if has_app_context() else {}
+    if currency not in cache:
+        row = db.session.get(Currency, currency)
+        cache[currency] = row.minor_unit if row is not None else get_currency_precision(currency)
+    return cache[currency]
 
 
 def quantize(amount, currency, rounding=ROUND_HALF_UP):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 09:55:24.297670
+Create Date: 2026-11-26 10:56:17.058589
 
 """
 from alembic import op
@@ -90,6 +90,22 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_attribute')),
     sa.UniqueConstraint('category_id', 'code', name=op.f('uq_catalog_attribute_category_id_code'))
     )
+    op.create_table('inventory_warehouse',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=True),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('address', sa.Text(), nullable=False),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_inventory_warehouse_merchant_id_portal_merchant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_inventory_warehouse')),
+    sa.UniqueConstraint('code', name=op.f('uq_inventory_warehouse_code'))
+    )
+    with op.batch_alter_table('inventory_warehouse', schema=None) as batch_op:
+        batch_op.create_index('ix_inventory_warehouse_merchant', ['merchant_id', 'priority'], unique=False)
+
     op.create_table('portal_exchange_rate',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('base', sa.String(length=3), nullable=False),
@@ -169,6 +185,15 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_attribute_value')),
     sa.UniqueConstraint('attribute_id', 'value_en', name=op.f('uq_catalog_attribute_value_attribute_id_value_en'))
     )
+    op.create_table('inventory_warehouse_region',
+    sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('region', sa.String(length=8), nullable=False),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['inventory_warehouse.id'], name=op.f('fk_inventory_warehouse_region_warehouse_id_inventory_warehouse'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('warehouse_id', 'region', name=op.f('pk_inventory_warehouse_region'))
+    )
+    with op.batch_alter_table('inventory_warehouse_region', schema=None) as batch_op:
+        batch_op.create_index('ix_inventory_warehouse_region_region', ['region'], unique=False)
+
     op.create_table('portal_api_token',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -344,6 +369,8 @@ def upgrade():
         batch_op.create_index('ix_catalog_product_scheduled', ['scheduled_on_at'], unique=False)
         batch_op.create_index('ix_catalog_product_shelf', ['shelf_status', 'id'], unique=False)
         batch_op.create_index('ix_catalog_product_title', ['title_en'], unique=False)
+        if op.get_bind().dialect.name == 'postgresql': op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm'); batch_op.create_index('ix_catalog_product_title_en_trgm', ['title_en'], unique=False, postgresql_using='gin', postgresql_ops={'title_en': 'gin_trgm_ops'})
+        if op.get_bind().dialect.name == 'postgresql': op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm'); batch_op.create_index('ix_catalog_product_title_zh_trgm', ['title_zh'], unique=False, postgresql_using='gin', postgresql_ops={'title_zh': 'gin_trgm_ops'})
 
     op.create_table('catalog_product_image',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -415,12 +442,108 @@ def upgrade():
     sa.ForeignKeyConstraint(['value_id'], ['catalog_attribute_value.id'], name=op.f('fk_catalog_sku_option_value_id_catalog_attribute_value')),
     sa.PrimaryKeyConstraint('sku_id', 'attribute_id', name=op.f('pk_catalog_sku_option'))
     )
+    op.create_table('inventory_sku_policy',
+    sa.Column('sku_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('safety_stock', sa.Integer(), nullable=False),
+    sa.Column('low_stock_threshold', sa.Integer(), nullable=False),
+    sa.CheckConstraint('safety_stock >= 0 AND low_stock_threshold >= 0', name=op.f('ck_inventory_sku_policy_not_negative')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_inventory_sku_policy_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['sku_id'], ['catalog_sku.id'], name=op.f('fk_inventory_sku_policy_sku_id_catalog_sku'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('sku_id', name=op.f('pk_inventory_sku_policy'))
+    )
+    op.create_table('inventory_stock',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sku_id', sa.Integer(), nullable=False),
+    sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('on_hand', sa.Integer(), nullable=False),
+    sa.Column('locked', sa.Integer(), nullable=False),
+    sa.Column('damaged', sa.Integer(), nullable=False),
+    sa.Column('quality_hold', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('locked + damaged + quality_hold <= on_hand', name=op.f('ck_inventory_stock_within_on_hand')),
+    sa.CheckConstraint('on_hand >= 0 AND locked >= 0 AND damaged >= 0 AND quality_hold >= 0', name=op.f('ck_inventory_stock_not_negative')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_inventory_stock_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['sku_id'], ['catalog_sku.id'], name=op.f('fk_inventory_stock_sku_id_catalog_sku'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['inventory_warehouse.id'], name=op.f('fk_inventory_stock_warehouse_id_inventory_warehouse')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_inventory_stock')),
+    sa.UniqueConstraint('sku_id', 'warehouse_id', name='uq_inventory_stock_sku_warehouse')
+    )
+    with op.batch_alter_table('inventory_stock', schema=None) as batch_op:
+        batch_op.create_index('ix_inventory_stock_merchant', ['merchant_id', 'sku_id'], unique=False)
+        batch_op.create_index('ix_inventory_stock_warehouse', ['warehouse_id', 'sku_id'], unique=False)
+
+    op.create_table('inventory_stock_lock',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sku_id', sa.Integer(), nullable=False),
+    sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('qty', sa.Integer(), nullable=False),
+    sa.Column('order_ref', sa.String(length=64), nullable=False),
+    sa.Column('line_ref', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint('qty > 0', name=op.f('ck_inventory_stock_lock_qty_positive')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_inventory_stock_lock_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['sku_id'], ['catalog_sku.id'], name=op.f('fk_inventory_stock_lock_sku_id_catalog_sku'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['inventory_warehouse.id'], name=op.f('fk_inventory_stock_lock_warehouse_id_inventory_warehouse')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_inventory_stock_lock'))
+    )
+    with op.batch_alter_table('inventory_stock_lock', schema=None) as batch_op:
+        batch_op.create_index('ix_inventory_stock_lock_expiry', ['status', 'expires_at'], unique=False)
+        batch_op.create_index('ix_inventory_stock_lock_order', ['order_ref', 'line_ref'], unique=False)
+        batch_op.create_index('ix_inventory_stock_lock_sku', ['sku_id', 'warehouse_id', 'status'], unique=False)
+
+    op.create_table('inventory_stock_ledger',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sku_id', sa.Integer(), nullable=False),
+    sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('delta', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=32), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.Column('document', sa.String(length=64), nullable=False),
+    sa.Column('lock_id', sa.Integer(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['lock_id'], ['inventory_stock_lock.id'], name=op.f('fk_inventory_stock_ledger_lock_id_inventory_stock_lock')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_inventory_stock_ledger_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['sku_id'], ['catalog_sku.id'], name=op.f('fk_inventory_stock_ledger_sku_id_catalog_sku'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['portal_user.id'], name=op.f('fk_inventory_stock_ledger_user_id_portal_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['inventory_warehouse.id'], name=op.f('fk_inventory_stock_ledger_warehouse_id_inventory_warehouse')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_inventory_stock_ledger'))
+    )
+    with op.batch_alter_table('inventory_stock_ledger', schema=None) as batch_op:
+        batch_op.create_index('ix_inventory_stock_ledger_document', ['document'], unique=False)
+        batch_op.create_index('ix_inventory_stock_ledger_sku', ['sku_id', 'warehouse_id', 'id'], unique=False)
+
     # ### end Alembic commands ###
     insert_currencies()
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('inventory_stock_ledger', schema=None) as batch_op:
+        batch_op.drop_index('ix_inventory_stock_ledger_sku')
+        batch_op.drop_index('ix_inventory_stock_ledger_document')
+
+    op.drop_table('inventory_stock_ledger')
+    with op.batch_alter_table('inventory_stock_lock', schema=None) as batch_op:
+        batch_op.drop_index('ix_inventory_stock_lock_sku')
+        batch_op.drop_index('ix_inventory_stock_lock_order')
+        batch_op.drop_index('ix_inventory_stock_lock_expiry')
+
+    op.drop_table('inventory_stock_lock')
+    with op.batch_alter_table('inventory_stock', schema=None) as batch_op:
+        batch_op.drop_index('ix_inventory_stock_warehouse')
+        batch_op.drop_index('ix_inventory_stock_merchant')
+
+    op.drop_table('inventory_stock')
+    op.drop_table('inventory_sku_policy')
     op.drop_table('catalog_sku_option')
     with op.batch_alter_table('catalog_sku', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_sku_merchant_barcode')
@@ -435,6 +558,8 @@ def downgrade():
 
     op.drop_table('catalog_product_image')
     with op.batch_alter_table('catalog_product', schema=None) as batch_op:
+        if op.get_bind().dialect.name == 'postgresql': batch_op.drop_index('ix_catalog_product_title_zh_trgm', postgresql_using='gin', postgresql_ops={'title_zh': 'gin_trgm_ops'})
+        if op.get_bind().dialect.name == 'postgresql': batch_op.drop_index('ix_catalog_product_title_en_trgm', postgresql_using='gin', postgresql_ops={'title_en': 'gin_trgm_ops'})
         batch_op.drop_index('ix_catalog_product_title')
         batch_op.drop_index('ix_catalog_product_shelf')
         batch_op.drop_index('ix_catalog_product_scheduled')
@@ -481,6 +606,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_portal_api_token_merchant_id'))
 
     op.drop_table('portal_api_token')
+    with op.batch_alter_table('inventory_warehouse_region', schema=None) as batch_op:
+        batch_op.drop_index('ix_inventory_warehouse_region_region')
+
+    op.drop_table('inventory_warehouse_region')
     op.drop_table('catalog_attribute_value')
     with op.batch_alter_table('portal_user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_portal_user_merchant_id'))
@@ -496,6 +625,10 @@ def downgrade():
         batch_op.drop_index('ix_rate_lookup')
 
     op.drop_table('portal_exchange_rate')
+    with op.batch_alter_table('inventory_warehouse', schema=None) as batch_op:
+        batch_op.drop_index('ix_inventory_warehouse_merchant')
+
+    op.drop_table('inventory_warehouse')
     op.drop_table('catalog_attribute')
     op.drop_table('portal_state_version')
     op.drop_table('portal_merchant')

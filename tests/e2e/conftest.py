@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -51,8 +52,10 @@ def wait_until_up(url, process, timeout=60):
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """Base URL of a running portal with one platform admin."""
+def server_env(tmp_path_factory):
+    """The environment of the test server (its database and instance folder),
+    for running ``flask`` commands against it; the schema and one platform
+    admin exist."""
     folder = tmp_path_factory.mktemp("e2e")
     env = dict(os.environ, FLASK_APP="wsgi", PORTAL_INSTANCE_PATH=str(folder / "instance"),
                PORTAL_DATABASE_URL=f"sqlite:///{folder / 'portal.db'}", PORTAL_SECRET_KEY="e2e-secret")
@@ -60,6 +63,21 @@ def server(tmp_path_factory):
     flask_cli(env, "db", "upgrade")
     flask_cli(env, "portal", "users", "create", ADMIN_EMAIL, "--role", "platform_admin",
               "--name", "E2E Admin", "--password-stdin", stdin=ADMIN_PASSWORD + "\n")
+    return env
+
+
+@pytest.fixture(scope="session")
+def demo_data(server_env):
+    """``flask portal demo`` run once against the test server's database
+    (merchants ACME, BLUE, PANDA with staff, and every plugin's demo data)."""
+    return flask_cli(server_env, "portal", "demo").stdout
+
+
+@pytest.fixture(scope="session")
+def server(server_env):
+    """Base URL of a running portal with one platform admin."""
+    env = server_env
+    folder = Path(env["PORTAL_INSTANCE_PATH"]).parent
     port = free_port()
     log = open(folder / "server.log", "w+")
     process = subprocess.Popen(

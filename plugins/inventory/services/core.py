@@ -1,0 +1,143 @@
+"""The primitives every stock operation is built from.
+
+``change()`` is one conditional UPDATE whose WHERE clause states what must
+still hold after the change (no quantity negative, nothing locked, damaged or
+held beyond what is on hand); a rowcount of 0 means it would not, and nothing
+was written. Under concurrency that single statement is the arbiter, so two
+processes can never both take the last unit.
+
+On SQLite a transaction that has read cannot start writing once another
+connection has written (SQLITE_BUSY, whatever the timeout), so each operation
+begins with a write (``ensure_row`` or ``change``) and only reads after it.
+"""
+from flask_babel import gettext as _
+from sqlalchemy import and_, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from plugins.catalog.models import Sku
+from portal.access import require
+from portal.audit import record
+from portal.extensions import db
+from portal.models import utcnow
+
+from ..models import DAMAGED, LOCKED, ON_HAND, QUALITY_HOLD, STATES, Stock, StockLedger, Warehouse
+from .errors import InsufficientStock, InvalidQuantity, UnknownSku, UnknownWarehouse
+
+
+def positive(value, field="quantity"):
+    """``value`` as an int above zero, or ``InvalidQuantity`` naming ``field``."""
+    if isinstance(value, bool):
+        raise InvalidQuantity(field, value)
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise InvalidQuantity(field, value) from None
+    if number <= 0:
+        raise InvalidQuantity(field, value)
+    return number
+
+
+def guard(actor, resource, level):
+    """Check the acting user's level; ``None`` is the system (jobs, other plugins' events)."""
+    if actor is not None:
+        require(resource, level, actor)
+
+
+def _insert():
+    return postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def ensure_row(sku_id, warehouse_id):
+    """Create the stock row of a SKU in a warehouse when missing; a write, so it
+    may open an operation. The warehouse must be active and platform-run or the
+    SKU's merchant's; otherwise ``UnknownSku`` / ``UnknownWarehouse``."""
+    source = (select(Sku.id, literal(warehouse_id), Sku.merchant_id, literal(utcnow()))
+              .join(Warehouse, Warehouse.id == warehouse_id)
+              .where(Sku.id == sku_id, Warehouse.active.is_(True),
+                     (Warehouse.merchant_id.is_(None)) | (Warehouse.merchant_id == Sku.merchant_id)))
+    statement = _insert()(Stock).from_select(["sku_id", "warehouse_id", "merchant_id", "updated_at"], source)
+    db.session.execute(statement.on_conflict_do_nothing(index_elements=["sku_id", "warehouse_id"]))
+    row = stock_row(sku_id, warehouse_id)
+    if row is None:
+        explain_missing(sku_id, warehouse_id)
+    return row
+
+
+def stock_row(sku_id, warehouse_id):
+    """The current ``(id, merchant_id, on_hand, locked, damaged, quality_hold)`` or None."""
+    return db.session.execute(
+        select(Stock.id, Stock.merchant_id, Stock.on_hand, Stock.locked, Stock.damaged, Stock.quality_hold)
+        .where(Stock.sku_id == sku_id, Stock.warehouse_id == warehouse_id)).one_or_none()
+
+
+def explain_missing(sku_id, warehouse_id):
+    """Raise the error that says why there is no usable stock row."""
+    sku = db.session.get(Sku, sku_id)
+    if sku is None:
+        raise UnknownSku(sku_id)
+    warehouse = db.session.get(Warehouse, warehouse_id)
+    if warehouse is None:
+        raise UnknownWarehouse(warehouse_id, _("it does not exist"))
+    if not warehouse.active:
+        raise UnknownWarehouse(warehouse_id, _("it is inactive"))
+    if warehouse.merchant_id is not None and warehouse.merchant_id != sku.merchant_id:
+        raise UnknownWarehouse(warehouse_id, _("it belongs to another merchant"))
+    raise InsufficientStock(sku_id, 0, 0, warehouse_id)
+
+
+def change(sku_id, warehouse_id, deltas):
+    """Apply ``{state: delta}`` atomically if every quantity stays at least zero
+    and ``locked + damaged + quality_hold`` stays within ``on_hand``; True when
+    applied. Nothing is read first."""
+    cols = {state: getattr(Stock, state) for state in STATES}
+    after = {state: cols[state] + deltas.get(state, 0) for state in STATES}
+    conditions = [Stock.sku_id == sku_id, Stock.warehouse_id == warehouse_id]
+    conditions += [after[state] >= 0 for state, delta in deltas.items() if delta < 0]
+    free_delta = deltas.get(ON_HAND, 0) - deltas.get(LOCKED, 0) - deltas.get(DAMAGED, 0) \
+        - deltas.get(QUALITY_HOLD, 0)
+    if free_delta < 0 or deltas.get(ON_HAND, 0) < 0:
+        conditions.append(after[ON_HAND] - after[LOCKED] - after[DAMAGED] - after[QUALITY_HOLD] >= 0)
+    values = {state: after[state] for state, delta in deltas.items() if delta}
+    values["updated_at"] = utcnow()
+    result = db.session.execute(update(Stock).where(and_(*conditions)).values(**values)
+                                .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def ledger(sku_id, warehouse_id, merchant_id, deltas, reason, actor, document="", note="", lock_id=None):
+    """One append-only ledger row per non-zero delta."""
+    for state in STATES:
+        delta = deltas.get(state, 0)
+        if delta:
+            db.session.add(StockLedger(sku_id=sku_id, warehouse_id=warehouse_id, merchant_id=merchant_id,
+                                       state=state, delta=delta, reason=reason, document=document[:64],
+                                       note=note[:500], lock_id=lock_id, user_id=getattr(actor, "id", None)))
+
+
+def audit(action, actor, merchant_id, target, **summary):
+    """The audit row of an inventory operation."""
+    record(f"inventory.{action}", target=target, summary=summary, plugin="inventory",
+           merchant_id=merchant_id, actor=actor)
+
+
+def check_merchant(actor, merchant_id, sku_id):
+    """Merchant staff reach only their own merchant's SKUs: others do not exist for them."""
+    if actor is not None and actor.merchant_id is not None and actor.merchant_id != merchant_id:
+        raise UnknownSku(sku_id)
+
+
+def require_active(warehouse_id):
+    """``UnknownWarehouse`` unless the warehouse exists and is active."""
+    if not db.session.execute(select(Warehouse.active).where(Warehouse.id == warehouse_id)).scalar():
+        raise UnknownWarehouse(warehouse_id, _("it is inactive"))
+
+
+def refuse(sku_id, warehouse_id, needed, state="available"):
+    """Raise ``InsufficientStock`` with what is there now (after a failed ``change``)."""
+    row = stock_row(sku_id, warehouse_id)
+    if row is None:
+        explain_missing(sku_id, warehouse_id)
+    there = {"available": row.on_hand - row.locked - row.damaged - row.quality_hold,
+             "sellable": row.on_hand - row.locked - row.damaged - row.quality_hold,
+             ON_HAND: row.on_hand, LOCKED: row.locked, DAMAGED: row.damaged, QUALITY_HOLD: row.quality_hold}
+    raise InsufficientStock(sku_id, needed, there[state], warehouse_id, state)

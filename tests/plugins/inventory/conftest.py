@@ -1,0 +1,25 @@
+"""Inventory fixtures: SKUs of two merchants, and warehouses.
+
+``shop`` holds merchant ``m`` with SKUs ``a`` and ``b``, another merchant
+``other`` with SKU ``x``, and warehouses: ``sh`` (m's, ships to CN, priority
+10), ``gz`` (m's, ships to CN-GD, priority 20), ``hub`` (platform-run, ships
+to CN and HK, priority 50) and ``far`` (other's, ships to CN).
+"""
+from types import SimpleNamespace
+
+import pytest
+
+from tests.conftest import create_merchant
+from tests.plugins.inventory.helpers import make_sku, make_warehouse
+
+
+@pytest.fixture()
+def shop(db):
+    m, other = create_merchant(), create_merchant()
+    return SimpleNamespace(
+        m=m, other=other, a=make_sku(db, m), b=make_sku(db, m), x=make_sku(db, other),
+        sh=make_warehouse(m.id, f"SH{m.id}", ("CN",), 10),
+        gz=make_warehouse(m.id, f"GZ{m.id}", ("CN-GD",), 20),
+        hub=make_warehouse(None, f"HUB{m.id}", ("CN", "HK"), 50),
+        far=make_warehouse(other.id, f"FAR{m.id}", ("CN",), 1),
+    )
