@@ -91,7 +91,12 @@ demo: migrate
 	$(FLASK) portal demo
 
 # The jobs runner lives beside the web server and stops with it.
-run: install assets translations system-deps migrate
+# The test suite installs a small third-party plugin into the same venv; it is
+# a test fixture, not part of the product, so the served portal goes without it.
+run: install assets translations system-deps
+	@if $(BIN)/python -m pip show -q portal-hello >/dev/null 2>&1; then \
+	  $(PIP) uninstall -y -q portal-hello && rm -f .stamp-thirdparty; fi
+	$(FLASK) db upgrade
 	@$(FLASK) portal demo
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops the server and the jobs runner)"
