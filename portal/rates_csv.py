@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from .audit import record
 from .extensions import db
+from .imports import RowError
 from .models import Currency, ExchangeRate
 from .money import FieldError, MoneyError, parse_day, parse_rate, shown
 
@@ -26,21 +27,6 @@ class RateRow:
     base: str
     quote: str
     rate: Decimal
-
-
-@dataclass
-class RowError:
-    """What is wrong, where: ``line`` as a spreadsheet numbers it (the header is 1)."""
-
-    line: int
-    column: str
-    message: str
-
-    def __str__(self):
-        if self.column:
-            return _("Row %(row)s, column %(column)s: %(problem)s", row=self.line, column=self.column,
-                     problem=self.message)
-        return _("Row %(row)s: %(problem)s", row=self.line, problem=self.message)
 
 
 class RateImportError(MoneyError):

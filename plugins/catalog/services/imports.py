@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from portal import access, uploads
 from portal.extensions import db
+from portal.imports import RowError
 from portal.models import Currency, Merchant, StoredFile
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -51,22 +52,6 @@ class ImportFailed(CatalogError):
         self.plan = plan
         super().__init__(_("%(n)s problem(s); nothing was imported. First: %(first)s",
                            n=len(plan.issues), first=plan.issues[0]))
-
-
-@dataclass
-class Issue:
-    """A problem in the file: ``line`` as a spreadsheet numbers it (the header
-    is row 1), the column's name as in the file's header, and what is wrong."""
-
-    line: int
-    column: str
-    message: str
-
-    def __str__(self):
-        if self.column:
-            return _("Row %(row)s, column %(column)s: %(problem)s", row=self.line, column=self.column,
-                     problem=self.message)
-        return _("Row %(row)s: %(problem)s", row=self.line, problem=self.message)
 
 
 @dataclass
@@ -120,7 +105,7 @@ class Parsed:
         if (line, column) in self._cells or len(self.issues) >= MAX_ISSUES:
             return
         self._cells.add((line, column))
-        self.issues.append(Issue(line, column, message))
+        self.issues.append(RowError(line, column, message))
 
 
 class Library:
