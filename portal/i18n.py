@@ -1,6 +1,7 @@
 """Languages: English source strings, Simplified Chinese translation; each user
 picks one (stored on the user; before sign-in, in the session)."""
 import os
+from datetime import timezone
 
 from flask import has_request_context, request, session
 from flask_login import current_user
@@ -54,6 +55,16 @@ def currency_name(code, stored=""):
 
 
 def localtime(value, format="medium"):
-    """A stored (naive UTC) time shown in the user's time zone; '—' for none."""
-    from flask_babel import format_datetime
-    return format_datetime(value, format) if value else "—"
+    """A stored (naive UTC) time shown in the user's time zone; '—' for none.
+
+    The zone and locale are looked up once per request: a list shows a time
+    on every row."""
+    if not value:
+        return "—"
+    from babel.dates import format_datetime
+    from flask import g
+    from flask_babel import get_locale, get_timezone
+    if "portal_time_context" not in g:
+        g.portal_time_context = (get_timezone(), get_locale())
+    tz, locale = g.portal_time_context
+    return format_datetime(value.replace(tzinfo=timezone.utc).astimezone(tz), format, locale=locale)
