@@ -76,6 +76,8 @@ class DataScope:
     choices: object = None
     column: str = ""
     plugin: str = ""
+    # grant each built-in role gets when roles are set up: {"merchant_admin": ("*", "manage")}
+    defaults: dict = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass
@@ -102,7 +104,8 @@ class Registry:
         if scope.name in self.scopes:
             other = self.scopes[scope.name].plugin
             raise ValueError(f"plugin {plugin!r}: data scope {scope.name!r} is already declared by {other!r}")
-        self.scopes[scope.name] = DataScope(scope.name, scope.title, scope.choices, scope.column, plugin)
+        self.scopes[scope.name] = DataScope(scope.name, scope.title, scope.choices, scope.column, plugin,
+                                            dict(scope.defaults))
 
     def by_plugin(self):
         """``{plugin: [Resource, ...]}``."""
@@ -465,9 +468,11 @@ CORE_SCOPES = [DataScope("merchant", N_("Merchant"), _merchant_choices, "merchan
 
 def sync_builtin_roles():
     """Create the built-in roles that are missing and give each the default
-    level of every resource it has no grant for yet; edits are kept."""
+    level of every resource, and the default grant of every data scope, it has
+    no grant for yet; edits are kept."""
     from .models import RoleGrant
     resources = registry().resources.values()
+    scopes = registry().scopes.values()
     for key, (name, kind, description, (scope_value, data_level)) in BUILTIN_ROLES.items():
         role = db.session.execute(select(Role).where(Role.builtin == key)).scalar_one_or_none()
         if role is None:
@@ -479,4 +484,9 @@ def sync_builtin_roles():
             default = res.defaults.get(key)
             if res.name not in have and default:
                 role.grants.append(RoleGrant(resource=res.name, level=level_value(default)))
+        granted = {g.scope for g in role.data_grants}
+        for scope in scopes:
+            if scope.name not in granted and scope.defaults.get(key):
+                value, level = scope.defaults[key]
+                role.data_grants.append(DataGrant(scope=scope.name, value=value, level=level_value(level)))
     db.session.flush()

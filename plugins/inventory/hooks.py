@@ -49,3 +49,10 @@ def portal_dashboard_widgets(user):
     """Low stock, in the user's merchants."""
     from .widgets import dashboard_widgets
     return dashboard_widgets(user)
+
+
+@hookimpl
+def portal_register_views():
+    """The warehouses and stock pages."""
+    from .views import views
+    return views()

@@ -21,16 +21,31 @@ RESOURCES = [
 
 
 def _warehouse_choices():
+    """The warehouses the signed-in user reaches (every one outside a request);
+    "all warehouses" is offered to platform staff only, so a merchant's
+    grant editor never lists another merchant's warehouses."""
+    from flask import has_request_context
+    from flask_login import current_user
     from sqlalchemy import select
 
+    from portal.access import scoped
     from portal.extensions import db
 
     from .models import Warehouse
-    rows = db.session.execute(select(Warehouse).order_by(Warehouse.code)).scalars()
-    return [(ALL, N_("All warehouses"))] + [(str(w.id), str(w)) for w in rows]
+    query = select(Warehouse).order_by(Warehouse.code)
+    merchant_staff = False
+    if has_request_context() and current_user.is_authenticated:
+        query = scoped(query, Warehouse, "read")
+        merchant_staff = current_user.merchant_id is not None
+    rows = [(str(w.id), str(w)) for w in db.session.execute(query).scalars()]
+    return rows if merchant_staff else [(ALL, N_("All warehouses"))] + rows
 
 
-SCOPES = [DataScope("warehouse", N_("Warehouse"), _warehouse_choices, "warehouse_id")]
+# Every built-in role reaches every warehouse: merchant roles stay fenced to
+# their own merchant by the merchant scope every warehouse-scoped table carries.
+SCOPES = [DataScope("warehouse", N_("Warehouse"), _warehouse_choices, "warehouse_id",
+                    defaults={PLATFORM_OPERATOR: (ALL, "write"), FINANCE: (ALL, "read"),
+                              MERCHANT_ADMIN: (ALL, "manage"), MERCHANT_STAFF: (ALL, "write")})]
 
 SETTINGS = [
     SettingSpec("inventory.lock_minutes", N_("Minutes a reservation for an unpaid order holds stock"), "int", 30,
