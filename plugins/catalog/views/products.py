@@ -15,7 +15,7 @@ from sqlalchemy import select
 from .. import forms
 from ..models import PARAM, SPEC, Brand, Product
 from ..services import CatalogError, library, products, queries, review, shelf, skus
-from . import attempt, saved
+from . import RowUrl, attempt, saved, status_labels
 
 RESOURCE = "catalog.product"
 
@@ -33,8 +33,11 @@ class ProductsView(PortalView):
         filters = queries.ProductFilters.from_args(request.args)
         page = paginate(queries.product_query(filters), request.args.get("page"), count=False)
         summaries = queries.sku_summaries([p.id for p in page.items])
+        # the filter choices are passed uncalled: only the full page shows them, and
+        # HTMX asks for the rows alone on every keystroke of the search box
         return self.render("catalog/products.html", page=page, filters=filters, summaries=summaries,
-                           categories=library.tree(), brands=_brands(), merchants=_merchants(),
+                           categories=library.tree, brands=_brands, merchants=_merchants,
+                           labels=status_labels(), detail_url=RowUrl(".detail"), shelf_url=RowUrl(".shelf"),
                            partial="catalog/_product_rows.html")
 
     @expose("/new", methods=["GET", "POST"])
@@ -86,7 +89,7 @@ class ProductsView(PortalView):
                            more_values=_more_values(product),
                            scheduled_input=forms.utc_to_local_input(product.scheduled_on_at, current_user.timezone),
                            can_write=access.record_level(RESOURCE, product) >= access.WRITE,
-                           review_required=review.review_required(),
+                           review_required=review.review_required(), labels=status_labels(),
                            **_attribute_context(category))
 
     @expose("/<int:product_id>/shelf", methods=["POST"])
@@ -98,7 +101,7 @@ class ProductsView(PortalView):
         product = db.session.get(Product, product_id)
         if not htmx:
             return redirect(request.referrer or url_for(".detail", product_id=product_id))
-        return self.render("catalog/_shelf_toggle.html", product=product, error=error,
+        return self.render("catalog/_shelf_toggle.html", product=product, error=error, labels=status_labels(),
                            partial="catalog/_shelf_toggle.html")
 
     @expose("/bulk", methods=["POST"])

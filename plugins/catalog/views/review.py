@@ -10,7 +10,7 @@ from portal.views import PortalView
 
 from ..models import Product
 from ..services import queries, review
-from . import attempt
+from . import attempt, status_labels
 
 RESOURCE = "catalog.review"
 
@@ -33,7 +33,7 @@ class ReviewView(PortalView):
         """Everything a reviewer needs to decide on one product."""
         product = access.get_or_404(Product, product_id, RESOURCE, "read")
         return self.render("catalog/review_detail.html", product=product,
-                           can_decide=access.has_level(RESOURCE, "write"))
+                           can_decide=access.has_level(RESOURCE, "write"), labels=status_labels())
 
     @expose("/<int:product_id>/approve", methods=["POST"])
     def approve(self, product_id):

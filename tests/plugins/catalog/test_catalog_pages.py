@@ -89,6 +89,22 @@ def test_htmx_shelf_toggle_returns_the_badge(client, login_as, lib, make_product
     assert "Off the shelf" in client.post(f"/catalog/products/{product.id}/shelf", headers=HX).get_data(as_text=True)
 
 
+def test_list_rows_and_the_htmx_toggle_show_the_same_badge_and_links(client, login_as, lib, make_product, db):
+    merchant = create_merchant()
+    product = make_product(merchant, prefix="RM")
+    login_as("merchant_staff", merchant)
+    toggled = client.post(f"/catalog/products/{product.id}/shelf", headers=HX).get_data(as_text=True)
+    rows = client.get("/catalog/products/", headers=HX).get_data(as_text=True)
+
+    def toggle(html):
+        found = re.search(rf'<span id="shelf-{product.id}".*?</button>', html, re.S)
+        return found and " ".join(found.group(0).split())
+    assert toggle(rows) and toggle(rows) == toggle(toggled)
+    assert f'hx-post="/catalog/products/{product.id}/shelf"' in rows and "Take off" in rows
+    assert f'<a href="/catalog/products/{product.id}">' in rows
+    assert 'data-testid="review-status">Approved<' in rows
+
+
 def test_htmx_shelf_toggle_shows_why_it_refuses(client, login_as, lib, make_product, review_on, db):
     merchant = create_merchant()
     staff = login_as("merchant_staff", merchant)
