@@ -29,14 +29,14 @@ SHIRT = [
         "Tags": "summer, linen", "Published": "TRUE", "Option1 Name": "Color", "Option1 Value": "Red",
         "Option2 Name": "Size", "Option2 Value": "S", "Variant SKU": "LIN-RED-S", "Variant Grams": "180",
         "Variant Price": "199.00", "Variant Compare At Price": "249.00", "Variant Barcode": "'6901234567892",
-        "Image Src": "https://cdn.shopify.com/s/files/1/shirt-red.jpg", "Image Position": "1", "Status": "active"}),
+        "Image Src": "https://images.shop.example/files/shirt-red.jpg", "Image Position": "1", "Status": "active"}),
     row(Handle="linen-shirt", **{"Option1 Value": "Red", "Option2 Value": "M", "Variant SKU": "LIN-RED-M",
                                  "Variant Grams": "185", "Variant Price": "199.00",
-                                 "Image Src": "https://cdn.shopify.com/s/files/1/shirt-back.jpg",
+                                 "Image Src": "https://images.shop.example/files/shirt-back.jpg",
                                  "Image Position": "2"}),
     row(Handle="linen-shirt", **{"Option1 Value": "Blue", "Option2 Value": "S", "Variant Grams": "0",
                                  "Variant Price": "209.00", "Variant Compare At Price": "150.00"}),
-    row(Handle="linen-shirt", **{"Image Src": "https://cdn.shopify.com/s/files/1/shirt-blue.jpg",
+    row(Handle="linen-shirt", **{"Image Src": "https://images.shop.example/files/shirt-blue.jpg",
                                  "Image Position": "3"}),
 ]
 MUG = [row(Handle="travel-mug", Title="Travel Mug", **{
