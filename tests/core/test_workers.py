@@ -7,7 +7,6 @@ The gunicorn access log names the worker (pid) that served each request."""
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from http.cookiejar import CookieJar
 
 import pytest
+
+from tests.servers import free_port, wait_until_up
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EMAIL, PASSWORD = "workers@example.test", "correct-horse-battery"
@@ -37,11 +38,6 @@ with app.app_context():
 
 pytestmark = pytest.mark.slow
 
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture()
@@ -69,7 +65,7 @@ def server(env, tmp_path):
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(base, proc)
+        wait_until_up(base, proc, timeout=15)
         yield base, log
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -80,19 +76,6 @@ def server(env, tmp_path):
             proc.wait()
         proc.stderr.close()
 
-
-def wait_until_up(base, proc):
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"gunicorn stopped: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("gunicorn did not answer /healthz within 15 s")
 
 
 class Browser:

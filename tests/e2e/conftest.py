@@ -5,14 +5,13 @@ built by ``flask db upgrade``, and Playwright driving Debian's Chromium.
 Playwright never downloads a browser here: it launches /usr/bin/chromium.
 """
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.servers import free_port, wait_until_up
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ARTIFACTS = os.path.join(ROOT, "test-artifacts")
@@ -23,11 +22,6 @@ ADMIN_EMAIL = "admin@e2e.test"
 ADMIN_PASSWORD = "e2e-password-2026"
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def flask_cli(env, *args, stdin=None):
     """Run ``flask <args>`` for the test server's database; fail with its output."""
@@ -36,19 +30,6 @@ def flask_cli(env, *args, stdin=None):
     assert result.returncode == 0, f"flask {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
     return result
 
-
-def wait_until_up(url, process, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the server did not answer on {url} within {timeout}s")
 
 
 @pytest.fixture(scope="session")
