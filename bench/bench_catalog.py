@@ -34,12 +34,11 @@ from werkzeug.datastructures import FileStorage  # noqa: E402
 
 from plugins.catalog.models import Category, Product, Sku  # noqa: E402
 from plugins.catalog.services import imports, library, queries  # noqa: E402
-from portal import access, create_app  # noqa: E402
+from portal_setup import build_portal as _build_portal  # noqa: E402
+from portal import access  # noqa: E402
 from portal.auth import services  # noqa: E402
-from portal.config import _engine_options  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import Merchant, User  # noqa: E402
-from portal.money import ensure_currencies  # noqa: E402
 from portal.paging import paginate  # noqa: E402
 
 PASSWORD = "bench-password-2026"
@@ -80,17 +79,7 @@ def postgres_url():
 
 
 def build_portal(url, tmp):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(url),
-                      "SECRET_KEY": "bench", "INSTANCE_PATH": os.path.join(tmp, "instance"),
-                      "PORTAL_UPLOAD_DIR": os.path.join(tmp, "uploads"), "WTF_CSRF_ENABLED": False,
-                      "PORTAL_LOGIN_LIMIT_ACCOUNT": 10**6, "PORTAL_LOGIN_LIMIT_IP": 10**6})
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        ensure_currencies()
-        access.sync_builtin_roles()
-        db.session.commit()
-    return app
+    return _build_portal(url, tmp, PORTAL_UPLOAD_DIR=os.path.join(tmp, "uploads"), WTF_CSRF_ENABLED=False)
 
 
 def seed_library(rng):

@@ -25,12 +25,12 @@ sys.path.insert(0, ROOT)
 from flask import Flask, jsonify  # noqa: E402
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 
-from portal import access, create_app  # noqa: E402
+from portal_setup import build_portal  # noqa: E402
+from portal import access  # noqa: E402
 from portal.auth import passwords, services  # noqa: E402
 from portal.config import _engine_options  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import Merchant, User, user_role  # noqa: E402
-from portal.money import ensure_currencies  # noqa: E402
 
 ADMIN_EMAIL = "bench-admin@example.test"
 PASSWORD = "bench-password-2026"
@@ -47,18 +47,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def build_portal(url, tmp):
-    """The portal with every installed plugin, on an empty schema."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(url),
-                      "SECRET_KEY": "bench", "INSTANCE_PATH": os.path.join(tmp, "instance"),
-                      "PORTAL_LOGIN_LIMIT_ACCOUNT": 10**6, "PORTAL_LOGIN_LIMIT_IP": 10**6})
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        ensure_currencies()
-        access.sync_builtin_roles()
-        db.session.commit()
-    return app
 
 
 def seed(app, users, merchants):
