@@ -26,7 +26,6 @@ def create_app(config=None, plugins=None):
 
     from . import access, auth, i18n, plugins as kernel_module, security, views
 
-    app.before_request(_fresh_request_state)
     _init_extensions(app)
     modules = kernel_module.discover(plugins if plugins is not None else app.config["PORTAL_PLUGINS"])
     kernel = kernel_module.Kernel(modules)
@@ -46,15 +45,6 @@ def create_app(config=None, plugins=None):
     from . import cli
     cli.init_app(app, kernel)
     return app
-
-
-def _fresh_request_state():
-    """Drop per-request caches kept on ``g``. A request normally gets a fresh
-    ``g``, but not when an app context is already pushed around it (a CLI
-    command, a test): the signed-in user and its access must never carry over."""
-    from flask import g
-    for key in [k for k in vars(g) if k.startswith("portal_") or k in ("_login_user", "identity")]:
-        delattr(g, key)
 
 
 def _init_extensions(app):
