@@ -37,19 +37,12 @@ def worker_database(url, worker):
     """Each pytest-xdist worker gets its own PostgreSQL database (portal_ci_gw0,
     ...), created empty once per run: workers sharing one would drop each
     other's tables."""
-    from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
+    from tests.pg.reset_database import recreate_database
+
     url = make_url(url)
-    name = f"{url.database}_{worker}"
-    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        engine.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return recreate_database(url.set(database=f"{url.database}_{worker}").render_as_string(hide_password=False))
 
 
 class IsolatedClient(FlaskClient):

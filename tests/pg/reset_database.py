@@ -23,7 +23,7 @@ def recreate_database(url):
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     finally:
         engine.dispose()
-    return str(url)
+    return url.render_as_string(hide_password=False)
 
 
 if __name__ == "__main__":
