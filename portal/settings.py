@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .audit import record
 from .extensions import db
@@ -151,14 +151,35 @@ def _row(key, merchant_id):
 def get(key, merchant_id=None):
     """The effective value: the merchant's, else the platform's, else the default."""
     s = spec(key)
-    rows = {row.merchant_id: row for row in db.session.execute(
-        select(Setting).where(Setting.key == key,
-                              (Setting.merchant_id.is_(None)) | (Setting.merchant_id == merchant_id))).scalars()}
+    # the table's columns, not the entity: hot paths (every stock reservation)
+    # read a setting, and loading ORM objects costs several times the query
+    rows = dict(db.session.execute(_VALUES, {"key": key, "merchant_id": merchant_id}).all())
     if merchant_id is not None and s.per_merchant and merchant_id in rows:
-        return s.load(rows[merchant_id].value)
+        return s.load(rows[merchant_id])
     if None in rows:
-        return s.load(rows[None].value)
+        return s.load(rows[None])
     return s.default
+
+
+def platform_value_column(key):
+    """A scalar subquery of the platform's stored value of ``key``, for a hot
+    statement to bring back with its own result (see ``from_platform_value``)
+    instead of a query of its own."""
+    return select(_table.c.value).where(_table.c.key == key, _table.c.merchant_id.is_(None)).scalar_subquery()
+
+
+def from_platform_value(key, stored):
+    """The effective value of a platform-wide setting from what
+    ``platform_value_column`` read (None: not set, so the default)."""
+    s = spec(key)
+    if s.per_merchant:
+        raise InvalidSetting(f"{key} is set per merchant: use get()")
+    return s.default if stored is None else s.load(stored)
+
+
+_table = Setting.__table__
+_VALUES = select(_table.c.merchant_id, _table.c.value).where(
+    _table.c.key == bindparam("key"), _table.c.merchant_id.is_(None) | (_table.c.merchant_id == bindparam("merchant_id")))
 
 
 def _check_target(s, merchant_id):
