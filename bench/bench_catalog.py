@@ -225,8 +225,10 @@ COLUMNS = ("id, merchant_id, category_id, brand_id, title_en, title_zh, review_s
 def cases(roots, dialect):
     """(label, list-page arguments, user, raw SQL, parameters). The raw
     search is the best plain SQL for the database, the same as the service's:
-    ILIKE and ``id = ANY(ARRAY(...))`` on PostgreSQL (trigram indexes), LIKE
-    (ASCII case-insensitive there) on SQLite."""
+    ILIKE and ``id = ANY(ARRAY(...))`` on PostgreSQL (trigram indexes); on
+    SQLite the FTS5 trigram table's matches and the SKU matches as one
+    ``id IN (...)``, each row then tested with LIKE (ASCII case-insensitive
+    there) as before the index, so both return the rows the plain scan did."""
     subtree = f"/{roots[3].id}/%"
     rare_like, word_like = f"%{RARE}%", "%teapot%"
     codes = ("SELECT product_id FROM catalog_sku WHERE code = :raw "
@@ -234,7 +236,9 @@ def cases(roots, dialect):
     if dialect == "postgresql":
         by_title = f"(title_en ILIKE :q OR title_zh ILIKE :q OR id = ANY(ARRAY({codes})))"
     else:
-        by_title = f"(title_en LIKE :q OR title_zh LIKE :q OR id IN ({codes}))"
+        indexed = "SELECT rowid FROM catalog_product_search WHERE catalog_product_search MATCH :phrase"
+        by_title = (f"(id IN ({indexed} UNION {codes}) AND (title_en LIKE :q ESCAPE '\\' "
+                    f"OR title_zh LIKE :q ESCAPE '\\' OR id IN ({codes})))")
     admin, merchant = "bench-admin@example.test", "bench-merchant@example.test"
     return [
         ("first page, platform admin", {}, admin,
@@ -247,16 +251,16 @@ def cases(roots, dialect):
          {"path": subtree}),
         ("search 'teapot' (1 in 20 titles)", {"q": "teapot"}, admin,
          f"SELECT {COLUMNS} FROM catalog_product WHERE {by_title} ORDER BY id DESC LIMIT 51",
-         {"q": word_like, "raw": "teapot"}),
+         {"q": word_like, "raw": "teapot", "phrase": '"teapot"'}),
         (f"search '{RARE}' (1 in 2,000 titles)", {"q": RARE}, admin,
          f"SELECT {COLUMNS} FROM catalog_product WHERE {by_title} ORDER BY id DESC LIMIT 51",
-         {"q": rare_like, "raw": RARE}),
+         {"q": rare_like, "raw": RARE, "phrase": f'"{RARE}"'}),
         (f"search '{RARE}', merchant admin", {"q": RARE}, merchant,
          f"SELECT {COLUMNS} FROM catalog_product WHERE merchant_id = :m AND {by_title} ORDER BY id DESC LIMIT 51",
-         {"q": rare_like, "raw": RARE, "m": 1}),
+         {"q": rare_like, "raw": RARE, "phrase": f'"{RARE}"', "m": 1}),
         ("search a SKU code (exact)", {"q": "P4321-2"}, admin,
          f"SELECT {COLUMNS} FROM catalog_product WHERE {by_title} ORDER BY id DESC LIMIT 51",
-         {"q": "%p4321-2%", "raw": "P4321-2"}),
+         {"q": "%p4321-2%", "raw": "P4321-2", "phrase": '"P4321-2"'}),
     ]
 
 

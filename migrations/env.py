@@ -4,6 +4,9 @@ The metadata is the application's: every core table and every installed
 plugin's (``create_app`` imports their models through
 ``portal_register_models``). Batch mode and the naming convention in
 ``portal/extensions.py`` make ALTERs work on SQLite as on PostgreSQL.
+What one database gets and the other does not (dialect-only indexes, a
+table's ``info["dialect_ddl"]``) is written behind a dialect test, so one
+revision serves both.
 """
 import logging
 from logging.config import fileConfig
@@ -73,6 +76,30 @@ def _render_drop(autogen_context, op_):
     return _guarded(render._drop_index(autogen_context, op_), op_.dialect)
 
 
+def dialect_ddl(table_name):
+    """What a model table adds on one database beyond what SQLAlchemy can declare
+    (the catalog's FTS5 search table and triggers on SQLite), from its
+    ``info["dialect_ddl"]``: ``{"dialect", "create", "drop", "tables"}``; or None."""
+    table = get_metadata().tables.get(table_name)
+    return table.info.get("dialect_ddl") if table is not None else None
+
+
+class DialectDDLOp(ops.MigrateOperation):
+    """Runs a table's dialect DDL statements only on that database."""
+
+    def __init__(self, dialect, statements):
+        self.dialect, self.statements = dialect, tuple(statements)
+
+    def to_diff_tuple(self):
+        # ``flask db check`` lists every operation it would add, this one too
+        return ("execute_on_" + self.dialect, self.statements)
+
+
+@renderers.dispatch_for(DialectDDLOp)
+def _render_ddl(autogen_context, op_):
+    return [_guarded(f"op.execute({statement!r})", op_.dialect) for statement in op_.statements]
+
+
 def _metadata_index(name):
     for table in get_metadata().tables.values():
         for index in table.indexes:
@@ -82,6 +109,24 @@ def _metadata_index(name):
 
 
 writer = rewriter.Rewriter()
+
+
+@writer.rewrites(ops.CreateTableOp)
+def _create_table_ddl(context, revision, op_):
+    """The statements follow the table they belong to, as create_all runs them
+    after it (the models' after_create listeners), so both build the same schema."""
+    ddl = dialect_ddl(op_.table_name)
+    if ddl is None:
+        return op_
+    # the statements are written out below; the copy in the table's info need not be
+    op_.info = {key: value for key, value in op_.info.items() if key != "dialect_ddl"}
+    return [op_, DialectDDLOp(ddl["dialect"], ddl["create"])]
+
+
+@writer.rewrites(ops.DropTableOp)
+def _drop_table_ddl(context, revision, op_):
+    ddl = dialect_ddl(op_.table_name)
+    return op_ if ddl is None else [DialectDDLOp(ddl["dialect"], ddl["drop"]), op_]
 
 
 @writer.rewrites(ops.CreateIndexOp)
@@ -118,6 +163,18 @@ def include_object(object_, name, type_, reflected, compare_to):
     return True
 
 
+def include_name(name, type_, parent_names):
+    """Tables made by a model's dialect DDL are not the models' (an FTS5 table
+    and the shadow tables SQLite keeps for it, named after it): autogenerate
+    neither reflects them nor proposes to drop them."""
+    if type_ == "table":
+        for table in get_metadata().tables.values():
+            for made in (table.info.get("dialect_ddl") or {}).get("tables", ()):
+                if name == made or name.startswith(made + "_"):
+                    return False
+    return True
+
+
 def run_migrations_offline():
     """``flask db upgrade --sql``: print the SQL instead of running it."""
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=get_metadata(),
@@ -141,6 +198,7 @@ def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("include_object", include_object)
+    conf_args.setdefault("include_name", include_name)
 
     with get_engine().connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)

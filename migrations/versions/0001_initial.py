@@ -358,6 +358,11 @@ def upgrade():
     sa.ForeignKeyConstraint(['reviewed_by_id'], ['portal_user.id'], name=op.f('fk_catalog_product_reviewed_by_id_portal_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_product'))
     )
+    if op.get_bind().dialect.name == 'sqlite': op.execute("CREATE VIRTUAL TABLE catalog_product_search USING fts5(title_en, title_zh, content='catalog_product', content_rowid='id', tokenize='trigram')")
+    if op.get_bind().dialect.name == 'sqlite': op.execute('CREATE TRIGGER catalog_product_search_insert AFTER INSERT ON catalog_product BEGIN INSERT INTO catalog_product_search(rowid, title_en, title_zh) VALUES (new.id, new.title_en, new.title_zh); END')
+    if op.get_bind().dialect.name == 'sqlite': op.execute("CREATE TRIGGER catalog_product_search_delete AFTER DELETE ON catalog_product BEGIN INSERT INTO catalog_product_search(catalog_product_search, rowid, title_en, title_zh) VALUES ('delete', old.id, old.title_en, old.title_zh); END")
+    if op.get_bind().dialect.name == 'sqlite': op.execute("CREATE TRIGGER catalog_product_search_update AFTER UPDATE OF id, title_en, title_zh ON catalog_product BEGIN INSERT INTO catalog_product_search(catalog_product_search, rowid, title_en, title_zh) VALUES ('delete', old.id, old.title_en, old.title_zh); INSERT INTO catalog_product_search(rowid, title_en, title_zh) VALUES (new.id, new.title_en, new.title_zh); END")
+    if op.get_bind().dialect.name == 'sqlite': op.execute("INSERT INTO catalog_product_search(catalog_product_search) VALUES ('rebuild')")
     with op.batch_alter_table('catalog_product', schema=None) as batch_op:
         batch_op.create_index('ix_catalog_product_brand', ['brand_id', 'id'], unique=False)
         batch_op.create_index('ix_catalog_product_category', ['category_id', 'id'], unique=False)
@@ -571,6 +576,7 @@ def downgrade():
         batch_op.drop_index('ix_catalog_product_category')
         batch_op.drop_index('ix_catalog_product_brand')
 
+    if op.get_bind().dialect.name == 'sqlite': op.execute('DROP TABLE IF EXISTS catalog_product_search')
     op.drop_table('catalog_product')
     op.drop_table('catalog_brand')
     with op.batch_alter_table('portal_user_session', schema=None) as batch_op:

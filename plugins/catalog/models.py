@@ -17,8 +17,10 @@ Each merchant's catalog (``merchant_id`` is the data scope):
 
 - ``Product``: the SPU. ``review_status`` is pending / approved / rejected,
   ``shelf_status`` off / on; ``scheduled_on_at`` (naive UTC) puts it on the
-  shelf from a scheduled job once it is approved. On PostgreSQL its titles
-  have trigram (pg_trgm) GIN indexes for the list's substring search.
+  shelf from a scheduled job once it is approved. Its titles are indexed for
+  the list's substring search: trigram (pg_trgm) GIN indexes on PostgreSQL,
+  the FTS5 table ``catalog_product_search`` (trigram tokenizer, kept in step
+  by triggers) on SQLite.
 - ``ProductSpecValue``: the spec values the merchant chose (colour: red, blue;
   size: S, M); SKUs are their cartesian product.
 - ``ProductParam``: the product's descriptive parameters.
@@ -42,6 +44,32 @@ SHELF_STATUSES = (SHELF_OFF, SHELF_ON)
 SPEC, PARAM = "spec", "param"
 ATTRIBUTE_KINDS = (SPEC, PARAM)
 MONEY = db.Numeric(18, 4)
+
+# SQLite's index for the product list's title search (queries.search_condition): an
+# external-content FTS5 table with the trigram tokenizer, which finds any
+# substring of 3+ characters of either title (case folded) through its index.
+# It stores only the index; the titles are read from catalog_product by rowid.
+# Triggers keep it in step with every write, the ORM's and raw SQL alike. A
+# batch migration that recreates catalog_product drops the triggers with the
+# old table: such a revision must run these statements again (after dropping
+# the FTS table), the last one re-indexing the rows already there.
+SEARCH_TABLE = "catalog_product_search"
+_SEARCH_DELETE = ("INSERT INTO catalog_product_search(catalog_product_search, rowid, title_en, title_zh) "
+                  "VALUES ('delete', old.id, old.title_en, old.title_zh);")
+_SEARCH_INSERT = ("INSERT INTO catalog_product_search(rowid, title_en, title_zh) "
+                  "VALUES (new.id, new.title_en, new.title_zh);")
+SQLITE_SEARCH_DDL = (
+    "CREATE VIRTUAL TABLE catalog_product_search USING fts5(title_en, title_zh, content='catalog_product', "
+    "content_rowid='id', tokenize='trigram')",
+    f"CREATE TRIGGER catalog_product_search_insert AFTER INSERT ON catalog_product BEGIN {_SEARCH_INSERT} END",
+    f"CREATE TRIGGER catalog_product_search_delete AFTER DELETE ON catalog_product BEGIN {_SEARCH_DELETE} END",
+    # only writes that change a title (or the id) touch the index: shelf and review changes do not
+    "CREATE TRIGGER catalog_product_search_update AFTER UPDATE OF id, title_en, title_zh ON catalog_product "
+    f"BEGIN {_SEARCH_DELETE} {_SEARCH_INSERT} END",
+    "INSERT INTO catalog_product_search(catalog_product_search) VALUES ('rebuild')",
+)
+# the triggers go with catalog_product; the FTS table (and its shadow tables) must be dropped
+SQLITE_SEARCH_DROP = ("DROP TABLE IF EXISTS catalog_product_search",)
 
 
 class Category(db.Model):
@@ -180,11 +208,14 @@ class Product(db.Model):
         Index("ix_catalog_product_title", "title_en"),
         Index("ix_catalog_product_scheduled", "scheduled_on_at"),
         # title search on PostgreSQL: trigram indexes answer ILIKE '%word%' without reading every
-        # row (queries._search); SQLite has no such index and scans the titles
+        # row (queries.search_condition); SQLite gets an FTS5 trigram table instead (SQLITE_SEARCH_DDL)
         Index("ix_catalog_product_title_en_trgm", "title_en", postgresql_using="gin", info={"extension": "pg_trgm"},
               postgresql_ops={"title_en": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
         Index("ix_catalog_product_title_zh_trgm", "title_zh", postgresql_using="gin", info={"extension": "pg_trgm"},
               postgresql_ops={"title_zh": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+        # read by migrations/env.py, which writes the same statements into the revision
+        {"info": {"dialect_ddl": {"dialect": "sqlite", "create": SQLITE_SEARCH_DDL, "drop": SQLITE_SEARCH_DROP,
+                                  "tables": (SEARCH_TABLE,)}}},
     )
 
     def __str__(self):
@@ -194,6 +225,11 @@ class Product(db.Model):
 # the trigram operator class comes with the pg_trgm extension (the migration creates it too)
 event.listen(Product.__table__, "before_create",
              DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
+# create_all / drop_all on SQLite: the search table and its triggers come and go with the products
+for _statement in SQLITE_SEARCH_DDL:
+    event.listen(Product.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in SQLITE_SEARCH_DROP:
+    event.listen(Product.__table__, "before_drop", DDL(_statement).execute_if(dialect="sqlite"))
 
 
 class ProductSpecValue(db.Model):

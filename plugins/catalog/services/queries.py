@@ -4,8 +4,9 @@ dashboard shows, always limited to what the user may read.
 Built for 100,000 products / 400,000 SKUs:
 - SKU code and barcode match exactly, through their indexes;
 - a title matches case-insensitively anywhere in the English or Chinese
-  title: through trigram indexes on PostgreSQL, a scan of the titles on
-  SQLite (limited to the merchant when the user is merchant staff);
+  title: through trigram indexes on PostgreSQL, through the FTS5 trigram
+  table on SQLite (a scan of the titles for a search of 1-2 characters,
+  which no trigram index can answer);
 - "category with children" turns the category into its subtree's ids through
   the materialised path on the small category table, so products are filtered
   with ``category_id IN (...)`` on their own index;
@@ -17,10 +18,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from portal import access
 from portal.extensions import db
 from portal.money import minor_unit
-from sqlalchemy import any_, func, or_, select, union
+from sqlalchemy import and_, any_, column, func, or_, select, table, union
 from sqlalchemy.orm import selectinload
 
-from ..models import REVIEW_PENDING, REVIEW_STATUSES, SHELF_ON, SHELF_STATUSES, Category, Product, Sku
+from ..models import (REVIEW_PENDING, REVIEW_STATUSES, SEARCH_TABLE, SHELF_ON, SHELF_STATUSES, Category,
+                      Product, Sku)
 
 SORTS = {
     "-id": (Product.id.desc(),),
@@ -50,7 +52,9 @@ class ProductFilters:
             value = (args.get(key) or "").strip()
             return int(value) if value.isdigit() else None
         shelf, review, sort = args.get("shelf") or "", args.get("review") or "", args.get("sort") or "-id"
-        return cls(q=(args.get("q") or "").strip()[:100], category_id=number("category"),
+        # a NUL cannot reach the database (PostgreSQL refuses it in text, FTS5 ends a string there)
+        q = (args.get("q") or "").replace("\x00", "").strip()[:100]
+        return cls(q=q, category_id=number("category"),
                    brand_id=number("brand"), merchant_id=number("merchant"),
                    shelf=shelf if shelf in SHELF_STATUSES else "",
                    review=review if review in REVIEW_STATUSES else "",
@@ -62,7 +66,7 @@ def product_query(filters, user=None, level="read"):
     ``filters``, sorted; pass it to ``portal.paging.paginate``."""
     query = access.scoped(select(Product), Product, level, user=user)
     if filters.q:
-        query = query.where(_search(filters.q))
+        query = query.where(search_condition(filters.q))
     if filters.category_id is not None:
         category = db.session.get(Category, filters.category_id)
         path = category.path if category is not None else "/-/"
@@ -79,21 +83,45 @@ def product_query(filters, user=None, level="read"):
         selectinload(Product.merchant), selectinload(Product.category), selectinload(Product.brand))
 
 
-def _search(q):
-    """Title (either language, any case, anywhere in it), or exact SKU code or barcode.
+# SQLite's FTS5 index of the titles (models.SQLITE_SEARCH_DDL); not in the
+# metadata, so create_all and autogenerate leave it to its own DDL. The column
+# named like the table is FTS5's hidden column that MATCH is applied to.
+_TITLE_INDEX = table(SEARCH_TABLE, column("rowid"), column(SEARCH_TABLE))
+TRIGRAM = 3  # the shortest search the trigram index answers
+
+
+def search_condition(q):
+    """Products whose title (either language, any case, anywhere in it), or
+    exact SKU code or barcode, matches ``q``: the condition the product list
+    and other modules' lists search with, served by an index.
 
     PostgreSQL: ILIKE, which the trigram indexes serve, and the SKU matches
     as ``id = ANY(ARRAY(...))`` so the planner can OR the three index scans
     (``id IN (subquery)`` would make it read every product). SQLite: LIKE,
     which ignores ASCII case there (as its lower() does, so lower() would
-    only double the scan's cost)."""
+    only double the scan's cost), which the FTS5 trigram index narrows to
+    the titles that can match from 3 characters on."""
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     by_code = union(select(Sku.product_id).where(Sku.code == q), select(Sku.product_id).where(Sku.barcode == q))
     if db.session.get_bind().dialect.name == "postgresql":
         return or_(Product.title_en.ilike(pattern, escape="\\"), Product.title_zh.ilike(pattern, escape="\\"),
                    Product.id == any_(func.array(by_code.scalar_subquery())))
-    return or_(Product.title_en.like(pattern, escape="\\"), Product.title_zh.like(pattern, escape="\\"),
-               Product.id.in_(by_code))
+    by_title = or_(Product.title_en.like(pattern, escape="\\"), Product.title_zh.like(pattern, escape="\\"))
+    if len(q) < TRIGRAM or "\x00" in q:
+        # no trigram in the query: scan the titles (a 2-character Chinese word lands here;
+        # such short searches match many titles, so the newest-first scan stops early). A NUL
+        # (only from callers other than from_args) would end the FTS5 string: scan too.
+        return or_(by_title, Product.id.in_(by_code))
+    # The index proposes candidates and the exact test above decides, so a search finds what
+    # the scan found: the trigram index also folds case beyond ASCII ("Ä" finds "ä"), SQLite's
+    # LIKE does not (nor does it for a short search). The query goes in as one FTS5 string
+    # ("..." with " doubled), so every character in it (% _ * : ( ) AND NEAR ...) is literal.
+    # Index matches and SKU matches in one IN on the primary key: SQLite reads those products
+    # only, newest first from the IN list itself, and stops at the end of the page.
+    phrase = '"' + q.replace('"', '""') + '"'
+    candidates = union(select(_TITLE_INDEX.c.rowid).where(_TITLE_INDEX.c[SEARCH_TABLE].op("MATCH")(phrase)),
+                       select(Sku.product_id).where(Sku.code == q), select(Sku.product_id).where(Sku.barcode == q))
+    return and_(Product.id.in_(candidates), or_(by_title, Product.id.in_(by_code)))
 
 
 @dataclass
