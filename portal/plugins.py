@@ -344,6 +344,17 @@ class Kernel:
             self._callers[(hook_name, off)] = caller
         return caller(**kwargs)
 
+    def implementers(self, hook_name, merchant_id=None):
+        """Names of the plugins enabled (for the platform, and for the merchant
+        when given) that implement a hook, in dependency order: lets a plugin
+        tell "nobody answers this extension point" from "the answer is empty"."""
+        hook = getattr(self.pm.hook, hook_name, None)
+        if hook is None or not hook.has_spec():
+            raise PluginError(f"no hook named {hook_name!r} is declared")
+        off = self.disabled(merchant_id)
+        names = {impl.plugin_name for impl in hook.get_hookimpls()}
+        return [name for name in self.plugins if name in names and name not in off]
+
     def call_all(self, hook_name, **kwargs):
         """Call a start-up hook on every installed plugin, with the plugin name
         beside each result: ``[(plugin_name, result), ...]`` in dependency order."""
@@ -459,3 +470,8 @@ def call(hook_name, merchant_id=None, **kwargs):
 def is_enabled(name, merchant_id=None):
     """Is the plugin on for the platform (and for the merchant)? See ``Kernel.is_enabled``."""
     return kernel().is_enabled(name, merchant_id)
+
+
+def implementers(hook_name, merchant_id=None):
+    """The enabled plugins implementing a hook; see ``Kernel.implementers``."""
+    return kernel().implementers(hook_name, merchant_id)
