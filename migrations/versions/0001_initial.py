@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 10:56:17.058589
+Create Date: 2026-11-26 12:50:33.137746
 
 """
 from alembic import op
@@ -476,7 +476,11 @@ def upgrade():
     sa.UniqueConstraint('sku_id', 'warehouse_id', name='uq_inventory_stock_sku_warehouse')
     )
     with op.batch_alter_table('inventory_stock', schema=None) as batch_op:
+        batch_op.create_index('ix_inventory_stock_damaged', ['sku_id', 'warehouse_id'], unique=False, sqlite_where=sa.text('damaged > 0'), postgresql_where=sa.text('damaged > 0'))
+        batch_op.create_index('ix_inventory_stock_locked', ['sku_id', 'warehouse_id'], unique=False, sqlite_where=sa.text('locked > 0'), postgresql_where=sa.text('locked > 0'))
         batch_op.create_index('ix_inventory_stock_merchant', ['merchant_id', 'sku_id'], unique=False)
+        batch_op.create_index('ix_inventory_stock_quality_hold', ['sku_id', 'warehouse_id'], unique=False, sqlite_where=sa.text('quality_hold > 0'), postgresql_where=sa.text('quality_hold > 0'))
+        batch_op.create_index('ix_inventory_stock_unavailable', ['sku_id', 'warehouse_id'], unique=False, sqlite_where=sa.text('on_hand - locked - damaged - quality_hold <= 0'), postgresql_where=sa.text('on_hand - locked - damaged - quality_hold <= 0'))
         batch_op.create_index('ix_inventory_stock_warehouse', ['warehouse_id', 'sku_id'], unique=False)
 
     op.create_table('inventory_stock_lock',
@@ -545,7 +549,11 @@ def downgrade():
     op.drop_table('inventory_stock_lock')
     with op.batch_alter_table('inventory_stock', schema=None) as batch_op:
         batch_op.drop_index('ix_inventory_stock_warehouse')
+        batch_op.drop_index('ix_inventory_stock_unavailable', sqlite_where=sa.text('on_hand - locked - damaged - quality_hold <= 0'), postgresql_where=sa.text('on_hand - locked - damaged - quality_hold <= 0'))
+        batch_op.drop_index('ix_inventory_stock_quality_hold', sqlite_where=sa.text('quality_hold > 0'), postgresql_where=sa.text('quality_hold > 0'))
         batch_op.drop_index('ix_inventory_stock_merchant')
+        batch_op.drop_index('ix_inventory_stock_locked', sqlite_where=sa.text('locked > 0'), postgresql_where=sa.text('locked > 0'))
+        batch_op.drop_index('ix_inventory_stock_damaged', sqlite_where=sa.text('damaged > 0'), postgresql_where=sa.text('damaged > 0'))
 
     op.drop_table('inventory_stock')
     op.drop_table('inventory_sku_policy')

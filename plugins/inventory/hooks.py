@@ -52,6 +52,20 @@ def portal_dashboard_widgets(user):
 
 
 @hookimpl
+def portal_template_slot(slot, context):
+    """Sellable, on hand and locked per SKU on the catalog's product page."""
+    from .slots import template_slot
+    return template_slot(slot, context)
+
+
+@hookimpl
+def portal_demo_data(merchants, echo):
+    """Demo warehouses and stock for every demo SKU, some low, some locked."""
+    from .demo import load_demo
+    load_demo(merchants, echo)
+
+
+@hookimpl
 def portal_register_views():
     """The warehouses and stock pages."""
     from .views import views

@@ -16,7 +16,7 @@
 - ``StockLock``: a reservation for an order line; ``live`` until deducted at
   shipment, released (cancelled) or expired.
 """
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 
 from portal.extensions import db
 from portal.models import utcnow
@@ -25,6 +25,13 @@ ON_HAND, LOCKED, DAMAGED, QUALITY_HOLD = "on_hand", "locked", "damaged", "qualit
 STATES = (ON_HAND, LOCKED, DAMAGED, QUALITY_HOLD)
 LIVE, DEDUCTED, RELEASED, EXPIRED = "live", "deducted", "released", "expired"
 LOCK_STATUSES = (LIVE, DEDUCTED, RELEASED, EXPIRED)
+# the stock rows the list's state filter picks
+STATE_CONDITIONS = {
+    "locked": "locked > 0",
+    "damaged": "damaged > 0",
+    "quality_hold": "quality_hold > 0",
+    "unavailable": "on_hand - locked - damaged - quality_hold <= 0",
+}
 
 
 class Warehouse(db.Model):
@@ -100,6 +107,12 @@ class Stock(db.Model):
         CheckConstraint("locked + damaged + quality_hold <= on_hand", name="within_on_hand"),
         Index("ix_inventory_stock_warehouse", "warehouse_id", "sku_id"),
         Index("ix_inventory_stock_merchant", "merchant_id", "sku_id"),
+        # the stock list's state filters: few rows match, so each has its own partial
+        # index in the list's order (the filters in views/stock_list.py repeat these
+        # conditions word for word, which is how SQLite knows it may use them)
+        *(Index(f"ix_inventory_stock_{name}", "sku_id", "warehouse_id",
+                sqlite_where=text(condition), postgresql_where=text(condition))
+          for name, condition in STATE_CONDITIONS.items()),
     )
 
     @property

@@ -22,6 +22,7 @@ from ..models import LOCKED, Stock, Warehouse
 from .core import change, guard, positive
 from .errors import InsufficientStock, UnknownSku
 from .locks import _record_lock
+from .lowstock import operation
 from .sales import sellable_many
 
 # beyond this many candidate warehouses for one line, the search is greedy
@@ -115,7 +116,7 @@ def allocate(actor, lines, destination, order_ref, expires_at=None):
     lines = [line if isinstance(line, Line) else Line(str(line[0]), int(line[1]), line[2]) for line in lines]
     lines = [Line(line.line_ref, line.sku_id, positive(line.qty, f"line {line.line_ref}")) for line in lines]
     destination = (destination or "").strip().upper()
-    with db.session.begin_nested():
+    with operation():
         rows = _lock_rows(sorted({line.sku_id for line in lines}))
         known = {r[0] for r in rows}
         for line in lines:

@@ -11,17 +11,21 @@ connection has written (SQLITE_BUSY, whatever the timeout), so each operation
 begins with a write (``ensure_row`` or ``change``) and only reads after it.
 """
 from flask_babel import gettext as _
-from sqlalchemy import and_, literal, select, update
+from collections import namedtuple
+
+from sqlalchemy import Integer, and_, bindparam, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from plugins.catalog.models import Sku
+from portal import settings
 from portal.access import require
 from portal.audit import record
 from portal.extensions import db
 from portal.models import utcnow
 
-from ..models import DAMAGED, LOCKED, ON_HAND, QUALITY_HOLD, STATES, Stock, StockLedger, Warehouse
+from ..models import DAMAGED, LOCKED, ON_HAND, QUALITY_HOLD, STATES, SkuPolicy, Stock, StockLedger, Warehouse
 from .errors import InsufficientStock, InvalidQuantity, UnknownSku, UnknownWarehouse
+from .lowstock import note
 
 
 def positive(value, field="quantity"):
@@ -85,33 +89,75 @@ def explain_missing(sku_id, warehouse_id):
     raise InsufficientStock(sku_id, 0, 0, warehouse_id)
 
 
-def change(sku_id, warehouse_id, deltas):
-    """Apply ``{state: delta}`` atomically if every quantity stays at least zero
-    and ``locked + damaged + quality_hold`` stays within ``on_hand``; True when
-    applied. Nothing is read first."""
+Changed = namedtuple("Changed", "merchant_id threshold setting")
+_CHANGES = {}  # compiled once per shape: building the statement costs more than running it
+
+
+def _change_statement(signs, free_check, for_merchant, active_only, setting):
+    key = (signs, free_check, for_merchant, active_only, setting)
+    statement = _CHANGES.get(key)
+    if statement is not None:
+        return statement
     cols = {state: getattr(Stock, state) for state in STATES}
-    after = {state: cols[state] + deltas.get(state, 0) for state in STATES}
-    conditions = [Stock.sku_id == sku_id, Stock.warehouse_id == warehouse_id]
-    conditions += [after[state] >= 0 for state, delta in deltas.items() if delta < 0]
+    after = {state: cols[state] + (bindparam(f"d_{state}", type_=Integer) if state in dict(signs) else 0)
+             for state in STATES}
+    conditions = [Stock.sku_id == bindparam("sku"), Stock.warehouse_id == bindparam("warehouse")]
+    conditions += [after[state] >= 0 for state, sign in signs if sign < 0]
+    if free_check:
+        conditions.append(after[ON_HAND] - after[LOCKED] - after[DAMAGED] - after[QUALITY_HOLD] >= 0)
+    if for_merchant:
+        conditions.append(Stock.merchant_id == bindparam("merchant"))
+    if active_only:
+        conditions.append(Stock.warehouse_id.in_(select(Warehouse.id).where(Warehouse.active.is_(True))))
+    values = {state: after[state] for state, _sign in signs}
+    values["updated_at"] = bindparam("now")
+    # the SKU's low-stock threshold comes back with the row, so an operation
+    # learns whether to watch for StockLow without another query
+    threshold = (select(SkuPolicy.low_stock_threshold).where(SkuPolicy.sku_id == Stock.sku_id)
+                 .scalar_subquery())
+    stored = settings.platform_value_column(setting) if setting else literal(None)
+    statement = _CHANGES[key] = (update(Stock).where(and_(*conditions)).values(**values)
+                                 .returning(Stock.merchant_id, threshold, stored))
+    return statement
+
+
+def change(sku_id, warehouse_id, deltas, merchant_id=None, active_only=False, setting=None):
+    """Apply ``{state: delta}`` atomically if every quantity stays at least zero
+    and ``locked + damaged + quality_hold`` stays within ``on_hand`` (and, when
+    given, the row is ``merchant_id``'s and its warehouse active); a
+    ``Changed(merchant_id, threshold, setting)`` when applied, else None, where
+    ``setting`` is the value of the platform-wide setting named by ``setting``.
+    Nothing is read first."""
+    deltas = {state: int(delta) for state, delta in deltas.items() if delta}
+    signs = tuple((state, 1 if deltas[state] > 0 else -1) for state in STATES if state in deltas)
     free_delta = deltas.get(ON_HAND, 0) - deltas.get(LOCKED, 0) - deltas.get(DAMAGED, 0) \
         - deltas.get(QUALITY_HOLD, 0)
-    if free_delta < 0 or deltas.get(ON_HAND, 0) < 0:
-        conditions.append(after[ON_HAND] - after[LOCKED] - after[DAMAGED] - after[QUALITY_HOLD] >= 0)
-    values = {state: after[state] for state, delta in deltas.items() if delta}
-    values["updated_at"] = utcnow()
-    result = db.session.execute(update(Stock).where(and_(*conditions)).values(**values)
-                                .execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    statement = _change_statement(signs, free_delta < 0 or deltas.get(ON_HAND, 0) < 0, merchant_id is not None,
+                                  active_only, setting)
+    params = {f"d_{state}": delta for state, delta in deltas.items()}
+    params.update(sku=sku_id, warehouse=warehouse_id, merchant=merchant_id, now=utcnow())
+    # the statement goes to the connection (the ORM's execute costs as much
+    # again), so pending ORM changes it may depend on are flushed by hand;
+    # a no-op when there are none
+    db.session.flush()
+    row = db.session.connection().execute(statement, params).first()
+    if row is None:
+        return None
+    changed = Changed(row[0], row[1] or 0, settings.from_platform_value(setting, row[2]) if setting else None)
+    note(sku_id, warehouse_id, free_delta, changed.threshold > 0)  # for the operation's StockLow
+    return changed
 
 
 def ledger(sku_id, warehouse_id, merchant_id, deltas, reason, actor, document="", note="", lock_id=None):
-    """One append-only ledger row per non-zero delta."""
-    for state in STATES:
-        delta = deltas.get(state, 0)
-        if delta:
-            db.session.add(StockLedger(sku_id=sku_id, warehouse_id=warehouse_id, merchant_id=merchant_id,
-                                       state=state, delta=delta, reason=reason, document=document[:64],
-                                       note=note[:500], lock_id=lock_id, user_id=getattr(actor, "id", None)))
+    """One append-only ledger row per non-zero delta (written at once, as the
+    table's rows: nothing reads them back in the operation)."""
+    now, user_id = utcnow(), getattr(actor, "id", None)
+    rows = [{"sku_id": sku_id, "warehouse_id": warehouse_id, "merchant_id": merchant_id, "state": state,
+             "delta": deltas[state], "reason": reason, "document": document[:64], "note": note[:500],
+             "lock_id": lock_id, "user_id": user_id, "created_at": now}
+            for state in STATES if deltas.get(state, 0)]
+    if rows:
+        db.session.connection().execute(insert(StockLedger.__table__), rows)
 
 
 def audit(action, actor, merchant_id, target, **summary):
@@ -132,11 +178,15 @@ def require_active(warehouse_id):
         raise UnknownWarehouse(warehouse_id, _("it is inactive"))
 
 
-def refuse(sku_id, warehouse_id, needed, state="available"):
-    """Raise ``InsufficientStock`` with what is there now (after a failed ``change``)."""
+def refuse(sku_id, warehouse_id, needed, state="available", actor=None):
+    """Raise why a ``change`` was not applied: the SKU or warehouse unknown to
+    ``actor``, the warehouse inactive, else ``InsufficientStock`` with what is
+    there now."""
     row = stock_row(sku_id, warehouse_id)
     if row is None:
         explain_missing(sku_id, warehouse_id)
+    check_merchant(actor, row.merchant_id, sku_id)
+    require_active(warehouse_id)
     there = {"available": row.on_hand - row.locked - row.damaged - row.quality_hold,
              "sellable": row.on_hand - row.locked - row.damaged - row.quality_hold,
              ON_HAND: row.on_hand, LOCKED: row.locked, DAMAGED: row.damaged, QUALITY_HOLD: row.quality_hold}

@@ -87,3 +87,27 @@ class InvalidState(InventoryError):
         self.state = state
         super().__init__(_("%(state)r is not a stock state here; use sellable, damaged or quality_hold.",
                            state=state))
+
+
+class AnomalyGone(InventoryError):
+    """A repair found nothing left to repair: someone or something fixed it since the check."""
+
+    def __init__(self, what):
+        self.what = what
+        super().__init__(_("%(what)s: this no longer needs repair; reload the page to see the current figures.",
+                           what=what))
+
+
+class StocktakeNeeded(InventoryError):
+    """Recomputing the locked quantity cannot make the stock row sound: the goods must be counted."""
+
+    def __init__(self, sku_id, warehouse_id):
+        self.sku_id, self.warehouse_id = sku_id, warehouse_id
+        super().__init__(_("SKU %(sku)s in warehouse %(warehouse)s: setting locked to the live reservations "
+                           "would not make the figures add up; only a stocktake can fix it (release or write "
+                           "off units first if fewer are there than locked, damaged or on hold).",
+                           sku=sku_id, warehouse=warehouse_id))
+
+
+class CannotRepair(InventoryError):
+    """The inventory has no repair for this anomaly; the message says who can fix it."""

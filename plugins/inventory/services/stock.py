@@ -10,6 +10,8 @@ from portal.extensions import db
 from ..models import DAMAGED, ON_HAND, QUALITY_HOLD, SkuPolicy, Stock
 from .core import audit, change, check_merchant, ensure_row, guard, ledger, positive, refuse
 from .errors import CountBelowCommitted, InvalidQuantity, InvalidState, UnknownSku, UnknownWarehouse
+from .lowstock import operation, publish_if_crossed
+from .sales import sellable
 
 SELLABLE = "sellable"
 MOVABLE = (SELLABLE, DAMAGED, QUALITY_HOLD)
@@ -34,7 +36,7 @@ def increase(actor, sku_id, warehouse_id, qty, document):
     document = (document or "").strip()
     if not document:
         raise InvalidQuantity("document", document)
-    with db.session.begin_nested():
+    with operation():
         merchant_id = _apply(actor, sku_id, warehouse_id, {ON_HAND: qty}, "receipt", document)
         audit("increase", actor, merchant_id, f"sku {sku_id} @ {warehouse_id}", qty=qty, document=document)
 
@@ -52,7 +54,7 @@ def adjust(actor, sku_id, warehouse_id, counted, reason):
     reason = (reason or "").strip()
     if not reason:
         raise InvalidQuantity("reason", reason)
-    with db.session.begin_nested():
+    with operation():
         row = ensure_row(sku_id, warehouse_id)
         check_merchant(actor, row.merchant_id, sku_id)
         current = db.session.execute(select(Stock).where(Stock.id == row.id).with_for_update()
@@ -74,7 +76,7 @@ def transfer(actor, sku_id, from_warehouse_id, to_warehouse_id, qty, document=""
     qty = positive(qty)
     if from_warehouse_id == to_warehouse_id:
         raise UnknownWarehouse(to_warehouse_id, _("it is the warehouse the goods come from"))
-    with db.session.begin_nested():
+    with operation():
         merchant_id = None
         for warehouse_id in sorted((from_warehouse_id, to_warehouse_id)):
             delta = -qty if warehouse_id == from_warehouse_id else qty
@@ -91,7 +93,7 @@ def return_goods(actor, sku_id, warehouse_id, qty, to=SELLABLE, document=""):
     if to not in (SELLABLE, DAMAGED):
         raise InvalidState(to)
     deltas = {ON_HAND: qty, DAMAGED: qty} if to == DAMAGED else {ON_HAND: qty}
-    with db.session.begin_nested():
+    with operation():
         merchant_id = _apply(actor, sku_id, warehouse_id, deltas, "return", document or "")
         audit("return", actor, merchant_id, f"sku {sku_id} @ {warehouse_id}", qty=qty, to=to,
               document=document or "")
@@ -107,7 +109,7 @@ def move(actor, sku_id, warehouse_id, qty, from_state, to_state, note=""):
     if from_state == to_state:
         raise InvalidState(to_state)
     deltas = {s: d for s, d in ((from_state, -qty), (to_state, qty)) if s != SELLABLE}
-    with db.session.begin_nested():
+    with operation():
         need = "available" if from_state == SELLABLE else from_state
         merchant_id = _apply(actor, sku_id, warehouse_id, deltas, "move", note=note or f"{from_state} -> {to_state}",
                              need_state=need)
@@ -122,7 +124,7 @@ def write_off(actor, sku_id, warehouse_id, qty, state=DAMAGED, note=""):
     qty = positive(qty)
     if state not in (DAMAGED, QUALITY_HOLD):
         raise InvalidState(state)
-    with db.session.begin_nested():
+    with operation():
         merchant_id = _apply(actor, sku_id, warehouse_id, {ON_HAND: -qty, state: -qty}, "write_off", note=note,
                              need_state=state)
         audit("write_off", actor, merchant_id, f"sku {sku_id} @ {warehouse_id}", qty=qty, state=state, note=note)
@@ -145,7 +147,10 @@ def set_policy(actor, sku_id, safety_stock=0, low_stock_threshold=0):
     check_merchant(actor, sku.merchant_id, sku_id)
     with db.session.begin_nested():
         policy = db.session.get(SkuPolicy, sku_id) or SkuPolicy(sku_id=sku_id, merchant_id=sku.merchant_id)
+        before = (sellable(sku_id), policy.low_stock_threshold or 0)
         policy.safety_stock, policy.low_stock_threshold = values["safety_stock"], values["low_stock_threshold"]
         db.session.add(policy)
+        db.session.flush()
+        publish_if_crossed(sku.merchant_id, sku_id, before, (sellable(sku_id), policy.low_stock_threshold))
         audit("policy", actor, sku.merchant_id, f"sku {sku_id}", **values)
     return policy

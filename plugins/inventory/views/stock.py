@@ -1,43 +1,53 @@
-"""Stock: the list of stock rows with filters, the per-row HTMX forms for
-goods received and stocktake, and each row's ledger history."""
+"""Stock: the list of stock rows with filters, the per-row HTMX forms (goods
+received, stocktake, transfer, customer return, move between states, write-off,
+the SKU's safety stock and low-stock threshold), and each row's ledger."""
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import select
 
-from plugins.catalog.models import Product, Sku
 from portal import access
+from portal.events import EventRejected
 from portal.extensions import db
 from portal.paging import paginate
 from portal.views import PortalView
 
-from ..models import SkuPolicy, Stock, StockLedger, Warehouse
-from ..services import InventoryError, adjust, increase
+from .. import services
+from ..models import Stock, StockLedger, Warehouse
+from ..services import InsufficientStock, InvalidQuantity, InventoryError, adjust, increase
+from .stock_list import (ADJUST, STATE_FILTERS, StockFilters, filtered_sku_code, merchant_choices, row_context,
+                         stock_query, transfer_destinations)
+
+__all__ = ["StockView", "stock_query"]
 
 RESOURCE = "inventory.stock"
-ADJUST = "inventory.adjust"
 PER_PAGE = 50
 
 
-def stock_query(q="", warehouse_id=None, low_only=False):
-    """Stock rows in the user's scope with their SKU, product and warehouse,
-    filtered by SKU code or product title, warehouse, and low stock."""
-    query = (select(Stock).join(Stock.sku).join(Sku.product).join(Stock.warehouse)
-             .options(contains_eager(Stock.sku).contains_eager(Sku.product), contains_eager(Stock.warehouse)))
-    query = access.scoped(query, Stock, "read")
-    if q:
-        pattern = f"%{q}%"
-        query = query.where(or_(Sku.code.ilike(pattern), Product.title_en.ilike(pattern),
-                                Product.title_zh.ilike(pattern)))
-    if warehouse_id is not None:
-        query = query.where(Stock.warehouse_id == warehouse_id)
-    if low_only:
-        free = Stock.on_hand - Stock.locked - Stock.damaged - Stock.quality_hold
-        query = query.join(SkuPolicy, SkuPolicy.sku_id == Stock.sku_id).where(
-            SkuPolicy.low_stock_threshold > 0, free <= SkuPolicy.low_stock_threshold)
-    return query.order_by(Sku.code, Warehouse.code, Stock.id)
+class RowFormError(InventoryError):
+    """A row form's field the page refuses before any service runs."""
+
+
+def row_message(exc, row_warehouse_id=None):
+    """The message a refused row form shows: the service's, or a plainer one
+    that names the field in the user's words, leaving out what the row already
+    shows (the SKU and the warehouse)."""
+    if isinstance(exc, InvalidQuantity):
+        plain = {"quantity": gettext("Enter the quantity as a whole number above zero."),
+                 "counted": gettext("Enter the counted quantity as a whole number, zero or more."),
+                 "document": gettext("Enter the document number."),
+                 "reason": gettext("Enter the reason for the count."),
+                 "safety_stock": gettext("Safety stock: enter a whole number, zero or more."),
+                 "low_stock_threshold": gettext("Low-stock threshold: enter a whole number, zero or more.")}
+        return plain.get(exc.field, str(exc))
+    if isinstance(exc, InsufficientStock) and exc.warehouse_id == row_warehouse_id:
+        # the row names the SKU and the warehouse already, by code rather than by id
+        states = {"damaged": gettext("damaged"), "quality_hold": gettext("on quality hold")}
+        return gettext("%(requested)s units asked for; only %(available)s %(state)s here.",
+                       requested=exc.requested, available=exc.available,
+                       state=states.get(exc.state, gettext("available")))
+    return str(exc)
 
 
 def _int_or_none(raw):
@@ -53,14 +63,22 @@ class StockView(PortalView):
     @expose("/")
     def index(self):
         """Stock rows, filtered; not counted, so it stays fast on large tables."""
-        q = (request.args.get("q") or "").strip()
-        warehouse_id = _int_or_none(request.args.get("warehouse"))
-        low_only = request.args.get("low") == "1"
-        page = paginate(stock_query(q, warehouse_id, low_only), request.args.get("page"), PER_PAGE, count=False)
+        filters = StockFilters.from_args(request.args, merchant_staff=current_user.merchant_id is not None)
+        page = paginate(filters.query(), request.args.get("page"), PER_PAGE, count=False)
         warehouses = db.session.execute(access.scoped(select(Warehouse), Warehouse, "read")
                                         .order_by(Warehouse.code)).scalars().all()
-        return self.render("inventory/stock.html", page=page, q=q, warehouse_id=warehouse_id, low_only=low_only,
-                           warehouses=warehouses, can_adjust=self.can("write", ADJUST))
+        return self.render("inventory/stock.html", page=page, filters=filters, warehouses=warehouses,
+                           merchants=merchant_choices(current_user), states=_state_labels(),
+                           sku_code=filtered_sku_code(filters.sku_id), can_adjust=self.can("write", ADJUST))
+
+    @expose("/<int:stock_id>/actions")
+    def actions(self, stock_id):
+        """HTMX: the row's forms, fetched when its "Change stock" opens."""
+        row = self._writable(stock_id)
+        if request.headers.get("HX-Request") != "true":
+            return redirect(url_for(".index", sku=row.sku_id))
+        return self.render("inventory/_stock_actions.html", row=row, partial="inventory/_stock_actions.html",
+                           **row_context([row]))
 
     @expose("/<int:stock_id>/receive", methods=["POST"])
     def receive(self, stock_id):
@@ -77,6 +95,60 @@ class StockView(PortalView):
         form = request.form
         return self._attempt(row, "count", lambda: adjust(self._user(), row.sku_id, row.warehouse_id,
                                                            form.get("counted", ""), form.get("reason", "")))
+
+    @expose("/<int:stock_id>/transfer", methods=["POST"])
+    def transfer(self, stock_id):
+        """HTMX: available units sent to another warehouse the user may stock."""
+        row = self._writable(stock_id)
+        form = request.form
+
+        def call():
+            destination = _int_or_none(form.get("destination"))
+            if destination not in {w.id for w in transfer_destinations([row])[row.id]}:
+                raise RowFormError(gettext("Choose the warehouse the goods go to from the list."))
+            services.transfer(self._user(), row.sku_id, row.warehouse_id, destination, form.get("qty", ""),
+                              form.get("document", "").strip())
+        return self._attempt(row, "transfer", call)
+
+    @expose("/<int:stock_id>/return", methods=["POST"])
+    def returned(self, stock_id):
+        """HTMX: goods back from a customer, sellable again or damaged."""
+        row = self._writable(stock_id)
+        form = request.form
+        return self._attempt(row, "return", lambda: services.return_goods(
+            self._user(), row.sku_id, row.warehouse_id, form.get("qty", ""), form.get("to", ""),
+            form.get("document", "").strip()))
+
+    @expose("/<int:stock_id>/move", methods=["POST"])
+    def move(self, stock_id):
+        """HTMX: units moved between sellable, damaged and quality hold."""
+        row = self._writable(stock_id)
+        form = request.form
+
+        def call():
+            source, destination = form.get("from", ""), form.get("to", "")
+            if source and source == destination:
+                raise RowFormError(gettext("Choose a state to move the units to other than the one they are in."))
+            services.move(self._user(), row.sku_id, row.warehouse_id, form.get("qty", ""), source, destination,
+                          form.get("note", "").strip())
+        return self._attempt(row, "move", call)
+
+    @expose("/<int:stock_id>/write-off", methods=["POST"])
+    def write_off(self, stock_id):
+        """HTMX: damaged or held units leave the stock (destroyed, sent back)."""
+        row = self._writable(stock_id)
+        form = request.form
+        return self._attempt(row, "write_off", lambda: services.write_off(
+            self._user(), row.sku_id, row.warehouse_id, form.get("qty", ""), form.get("state", ""),
+            form.get("note", "").strip()))
+
+    @expose("/<int:stock_id>/policy", methods=["POST"])
+    def policy(self, stock_id):
+        """HTMX: the SKU's safety stock and low-stock threshold (for all its warehouses)."""
+        row = self._writable(stock_id)
+        form = request.form
+        return self._attempt(row, "policy", lambda: services.set_policy(
+            self._user(), row.sku_id, form.get("safety_stock", ""), form.get("low_stock_threshold", "")))
 
     @expose("/<int:stock_id>/ledger")
     def ledger(self, stock_id):
@@ -100,19 +172,29 @@ class StockView(PortalView):
         return row
 
     def _attempt(self, row, action, call):
-        """Run the service and commit; on a business error roll back and show
-        the message in the row, answered 200 so HTMX swaps it in."""
-        error = None
+        """Run the service and commit; on a business error (or an event
+        handler's refusal) roll back and show the message in the row, answered
+        200 so HTMX swaps it in."""
+        error, row_id, warehouse_id = None, row.id, row.warehouse_id  # a rollback expires ``row``
         try:
             call()
             db.session.commit()
-        except InventoryError as exc:
+        except (InventoryError, EventRejected) as exc:  # a handler of the operation's event may refuse it
             db.session.rollback()
-            error = str(exc)
+            error = row_message(exc, warehouse_id)
         if request.headers.get("HX-Request") != "true":
             flash(error or gettext("Saved."), "error" if error else "success")
             return redirect(url_for(".index"))
-        row = db.session.execute(stock_query().where(Stock.id == row.id)
+        row = db.session.execute(stock_query().where(Stock.id == row_id)
                                  .execution_options(populate_existing=True)).scalar_one()
+        # the row comes back with its forms open, where the user just worked
         return self.render("inventory/_stock_row.html", row=row, error=error, action=action, can_adjust=True,
-                           partial="inventory/_stock_row.html")
+                           more_open=True, partial="inventory/_stock_row.html", **row_context([row]))
+
+
+def _state_labels():
+    """The state filter's choices, in the order shown."""
+    labels = {"locked": gettext("Has locked units"), "damaged": gettext("Has damaged units"),
+              "quality_hold": gettext("Has units on quality hold"),
+              "unavailable": gettext("Nothing available")}
+    return [(key, labels[key]) for key in STATE_FILTERS]

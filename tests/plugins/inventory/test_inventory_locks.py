@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from plugins.inventory.models import Stock, StockLock
+from plugins.inventory.models import Stock, StockLedger, StockLock
 from plugins.inventory.services import (InsufficientStock, LockNotLive, UnknownSku, UnknownWarehouse, check_stock,
                                         deduct, expire_locks, increase, lock, order_locks, release)
 from portal import jobs, settings
@@ -33,8 +33,20 @@ def test_lock_reserves_units_until_it_expires(db, stocked):
     assert held.status == "live" and (held.order_ref, held.line_ref, held.qty) == ("O-1", "L-1", 3)
     assert timedelta(minutes=29) < held.expires_at - before <= timedelta(minutes=31)
     assert order_locks("O-1") == [held]
-    assert "inventory.lock" in audit_actions(db)
+    ledger = db.session.execute(select(StockLedger.state, StockLedger.delta, StockLedger.reason, StockLedger.document,
+                                       StockLedger.lock_id).where(StockLedger.reason == "lock")).all()
+    assert ledger == [("locked", 3, "lock", "O-1", held.id)]
+    # the system reserves for an order, which keeps its own history: the ledger row is the trail
+    assert "inventory.lock" not in audit_actions(db)
     assert check_stock() == []
+
+
+def test_a_lock_made_by_a_person_is_audited(db, stocked):
+    user = create_user("merchant_admin", stocked.m)
+    held = lock(user, stocked.a.id, stocked.sh.id, 2, "O-9")
+    assert "inventory.lock" in audit_actions(db)
+    assert figures(db, stocked.a, stocked.sh) == (5, 2, 3)
+    assert held.status == "live"
 
 
 def test_lock_minutes_come_from_the_setting(db, stocked):
