@@ -42,6 +42,21 @@ def init_app(app):
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["currency_name"] = currency_name
+    app.jinja_env.filters["in_language"] = in_language
+
+
+def in_language(record, field):
+    """A bilingual record's ``<field>_zh`` for a reader of Chinese when it is
+    filled in, else its ``<field>_en``: ``{{ product|in_language('title') }}``."""
+    from flask_babel import get_locale
+    if record is None:
+        return ""
+    locale = get_locale()
+    if locale is not None and locale.language == "zh":
+        chinese = getattr(record, f"{field}_zh", "")
+        if chinese:
+            return chinese
+    return getattr(record, f"{field}_en", "")
 
 
 def currency_name(code, stored=""):

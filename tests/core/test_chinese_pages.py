@@ -9,7 +9,8 @@ from portal.plugins import kernel
 
 PAGES = ["/", "/plugins/", "/merchants/", "/settings/", "/tokens/", "/currencies/", "/currencies/rates",
          "/jobs/", "/account", "/permissions/users/", "/permissions/roles/", "/permissions/audit/",
-         "/catalog/products/", "/catalog/categories/", "/catalog/brands/", "/catalog/review/"]
+         "/catalog/products/", "/catalog/categories/", "/catalog/brands/", "/catalog/review/",
+         "/inventory/stock/", "/inventory/warehouses/", "/inventory/anomalies/", "/inventory/import/"]
 # English menu entries and headings that must not survive the switch
 ENGLISH = ["Dashboard", "Plugins", "Merchants", "Settings", "API tokens", "Currencies", "Scheduled jobs",
            "Platform", "Users", "Roles", "Audit log", "Products", "Sign out", "My account"]
@@ -67,3 +68,17 @@ def test_english_stays_the_default(client, login_as):
     login_as("platform_admin")
     text = visible_text(client.get("/").text)
     assert "Dashboard" in text and "仪表盘" not in text
+
+
+def test_bilingual_records_show_their_chinese_names(chinese, db, factories):
+    from plugins.catalog.models import Brand, Category, Product
+    merchant = factories.merchant()
+    category = Category(name_en="Teaware", name_zh="茶具")
+    brand = Brand(name_en="Mountain", name_zh="山牌")
+    db.session.add(Product(merchant_id=merchant.id, category=category, brand=brand, title_en="Clay teapot",
+                           title_zh="紫砂壶"))
+    db.session.add(Product(merchant_id=merchant.id, category=category, title_en="Iron kettle"))  # no Chinese title
+    db.session.flush()
+    rows = visible_text(chinese.get("/catalog/products/?q=t").text)
+    assert "茶具" in rows and "山牌" in rows and "Teaware" not in rows
+    assert "Iron kettle" in rows  # the English title where the Chinese one is missing

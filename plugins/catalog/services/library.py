@@ -5,7 +5,7 @@ import re
 from flask_babel import gettext, gettext as _
 from portal.audit import record
 from portal.extensions import db
-from portal.i18n import N_
+from portal.i18n import N_, in_language
 from sqlalchemy import func, or_, select
 
 from ..models import (ATTRIBUTE_KINDS, Attribute, AttributeValue, Brand, Category, Product, ProductParam,
@@ -181,9 +181,10 @@ def is_leaf(category):
 
 def leaf_choices():
     """``[(id, "Clothing › Shirts"), ...]``: the active categories without
-    children, in tree order, named with their ancestors (what products use)."""
+    children, in tree order, named with their ancestors (what products use),
+    in the reader's language."""
     nodes = tree()
-    names = {c.id: c.name_en for c in nodes}
+    names = {c.id: in_language(c, "name") for c in nodes}
     parents = {c.parent_id for c in nodes if c.parent_id is not None}
     return [(c.id, " › ".join(names[i] for i in c.ancestor_ids if i in names))
             for c in nodes if c.id not in parents and c.active]
