@@ -231,8 +231,9 @@ def test_plugin_disabled_answers_404_and_leaves_the_menu(client, login_as, app, 
     kernel = app.extensions["portal.plugins"]
     login_as("platform_admin")
     assert 'data-menu="catalog_products"' in client.get("/").get_data(as_text=True)
-    # plugins that require the catalog (inventory) must go off first: the kernel refuses otherwise
-    order = [*kernel.dependents("catalog"), "catalog"]
+    # plugins that require the catalog (inventory, and what requires it) must go off first:
+    # the kernel refuses otherwise
+    order = _dependents_first(kernel, "catalog")
     for name in order:
         kernel.set_enabled(name, False)
     db.session.commit()
@@ -343,3 +344,10 @@ def test_platform_pages_for_review_brand_and_category_render(client, login_as, l
 def test_the_review_setting_is_on_the_platform_settings_page(client, login_as):
     login_as("platform_admin")
     assert "Review products before they go on sale" in client.get("/settings/").get_data(as_text=True)
+
+
+def _dependents_first(kernel, name):
+    order = []
+    for dependent in kernel.dependents(name):
+        order += [n for n in _dependents_first(kernel, dependent) if n not in order]
+    return order + [name]

@@ -10,7 +10,19 @@ from types import SimpleNamespace
 import pytest
 
 from tests.conftest import create_merchant
+from tests.core.plugin_fakes import make_app_with
 from tests.plugins.inventory.helpers import make_sku, make_warehouse
+
+
+# the inventory on its own: reservations here name made-up orders ("O-1"), which
+# the orders plugin, when installed, would rightly report as orphans
+ALONE = ("permissions", "catalog", "inventory")
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """The portal with the inventory and what it needs, without the plugins built on it."""
+    return make_app_with(tmp_path_factory, [], installed=ALONE, suffix="inventory")
 
 
 @pytest.fixture()

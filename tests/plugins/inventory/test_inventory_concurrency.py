@@ -21,7 +21,7 @@ def _take_until_refused(url, sku_id, warehouse_id, number, barrier, results):
     from portal import config, create_app
     from portal.extensions import db
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": config._engine_options(url),
-                      "SECRET_KEY": "race", "TESTING": True})
+                      "SECRET_KEY": "race", "TESTING": True}, plugins=["catalog", "inventory"])
     taken, problem = 0, None
     with app.app_context():
         db.session.execute(select(1)).all()  # connect before the start line
@@ -59,7 +59,7 @@ def race_app(request, tmp_path_factory, tmp_path):
         url = f"sqlite:///{tmp_path / 'race.db'}"
     else:
         url = worker_database(os.environ["PORTAL_TEST_DATABASE_URL"], "inventory_race")
-    return make_app(tmp_path_factory, SQLALCHEMY_DATABASE_URI=url)
+    return make_app(tmp_path_factory, plugins=["catalog", "inventory"], SQLALCHEMY_DATABASE_URI=url)
 
 
 def test_processes_racing_for_the_last_units_never_oversell(race_app):
