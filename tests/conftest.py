@@ -72,6 +72,8 @@ def make_app(tmp_path_factory, plugins=None, **config):
         "PORTAL_UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
         "PORTAL_LOGIN_LIMIT_ACCOUNT": 1000,
         "PORTAL_LOGIN_LIMIT_IP": 1000,
+        # the demo's orders in every state, without placing two thousand of them per test
+        "ORDERS_DEMO_ORDERS": 60,
     }
     settings.update(config)
     app = create_app(settings, plugins=plugins)

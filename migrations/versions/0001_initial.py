@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 12:50:33.137746
+Create Date: 2026-11-26 13:35:39.319783
 
 """
 from alembic import op
@@ -194,6 +194,35 @@ def upgrade():
     with op.batch_alter_table('inventory_warehouse_region', schema=None) as batch_op:
         batch_op.create_index('ix_inventory_warehouse_region_region', ['region'], unique=False)
 
+    op.create_table('orders_checkout',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=24), nullable=False),
+    sa.Column('channel', sa.String(length=32), nullable=False),
+    sa.Column('customer_ref', sa.String(length=64), nullable=False),
+    sa.Column('buyer_name', sa.String(length=120), nullable=False),
+    sa.Column('buyer_phone', sa.String(length=40), nullable=False),
+    sa.Column('buyer_email', sa.String(length=254), nullable=False),
+    sa.Column('ship_country', sa.String(length=2), nullable=False),
+    sa.Column('ship_region', sa.String(length=8), nullable=False),
+    sa.Column('ship_city', sa.String(length=100), nullable=False),
+    sa.Column('ship_district', sa.String(length=100), nullable=False),
+    sa.Column('ship_address', sa.String(length=500), nullable=False),
+    sa.Column('ship_postcode', sa.String(length=20), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('subtotal', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('adjustments_total', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('total', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('placed_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['portal_user.id'], name=op.f('fk_orders_checkout_created_by_id_portal_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['currency'], ['portal_currency.code'], name=op.f('fk_orders_checkout_currency_portal_currency')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_checkout')),
+    sa.UniqueConstraint('number', name=op.f('uq_orders_checkout_number'))
+    )
+    with op.batch_alter_table('orders_checkout', schema=None) as batch_op:
+        batch_op.create_index('ix_orders_checkout_buyer', ['buyer_name', 'id'], unique=False)
+        batch_op.create_index('ix_orders_checkout_customer', ['customer_ref', 'id'], unique=False)
+
     op.create_table('portal_api_token',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -334,6 +363,39 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_brand')),
     sa.UniqueConstraint('name_en', name=op.f('uq_catalog_brand_name_en'))
     )
+    op.create_table('orders_order',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=24), nullable=False),
+    sa.Column('checkout_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=24), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('subtotal', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('adjustments_total', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('total', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('placed_at', sa.DateTime(), nullable=False),
+    sa.Column('paid_at', sa.DateTime(), nullable=True),
+    sa.Column('shipped_at', sa.DateTime(), nullable=True),
+    sa.Column('received_at', sa.DateTime(), nullable=True),
+    sa.Column('cancelled_at', sa.DateTime(), nullable=True),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.Column('after_sales_deadline', sa.DateTime(), nullable=True),
+    sa.CheckConstraint('total >= 0', name=op.f('ck_orders_order_total_not_negative')),
+    sa.ForeignKeyConstraint(['checkout_id'], ['orders_checkout.id'], name=op.f('fk_orders_order_checkout_id_orders_checkout')),
+    sa.ForeignKeyConstraint(['currency'], ['portal_currency.code'], name=op.f('fk_orders_order_currency_portal_currency')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_orders_order_merchant_id_portal_merchant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_order')),
+    sa.UniqueConstraint('number', name=op.f('uq_orders_order_number'))
+    )
+    with op.batch_alter_table('orders_order', schema=None) as batch_op:
+        batch_op.create_index('ix_orders_order_checkout', ['checkout_id'], unique=False)
+        batch_op.create_index('ix_orders_order_merchant', ['merchant_id', 'placed_at', 'id'], unique=False)
+        batch_op.create_index('ix_orders_order_placed', ['placed_at', 'id'], unique=False)
+        batch_op.create_index('ix_orders_order_state', ['state', 'id'], unique=False)
+        batch_op.create_index('ix_orders_order_state_deadline', ['state', 'after_sales_deadline'], unique=False)
+        batch_op.create_index('ix_orders_order_state_placed', ['state', 'placed_at'], unique=False)
+        batch_op.create_index('ix_orders_order_state_shipped', ['state', 'shipped_at'], unique=False)
+
     op.create_table('catalog_product',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('merchant_id', sa.Integer(), nullable=False),
@@ -376,6 +438,66 @@ def upgrade():
         batch_op.create_index('ix_catalog_product_title', ['title_en'], unique=False)
         if op.get_bind().dialect.name == 'postgresql': op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm'); batch_op.create_index('ix_catalog_product_title_en_trgm', ['title_en'], unique=False, postgresql_using='gin', postgresql_ops={'title_en': 'gin_trgm_ops'})
         if op.get_bind().dialect.name == 'postgresql': op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm'); batch_op.create_index('ix_catalog_product_title_zh_trgm', ['title_zh'], unique=False, postgresql_using='gin', postgresql_ops={'title_zh': 'gin_trgm_ops'})
+
+    op.create_table('orders_history',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('from_state', sa.String(length=24), nullable=True),
+    sa.Column('to_state', sa.String(length=24), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_orders_history_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_orders_history_order_id_orders_order')),
+    sa.ForeignKeyConstraint(['user_id'], ['portal_user.id'], name=op.f('fk_orders_history_user_id_portal_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_history'))
+    )
+    with op.batch_alter_table('orders_history', schema=None) as batch_op:
+        batch_op.create_index('ix_orders_history_order', ['order_id', 'id'], unique=False)
+
+    op.create_table('orders_payment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('method', sa.String(length=32), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('provider_ref', sa.String(length=128), nullable=True),
+    sa.Column('paid_at', sa.DateTime(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("(kind = 'payment' AND amount > 0) OR (kind = 'refund' AND amount < 0)", name=op.f('ck_orders_payment_amount_sign')),
+    sa.ForeignKeyConstraint(['currency'], ['portal_currency.code'], name=op.f('fk_orders_payment_currency_portal_currency')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_orders_payment_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_orders_payment_order_id_orders_order')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['portal_user.id'], name=op.f('fk_orders_payment_recorded_by_id_portal_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_payment')),
+    sa.UniqueConstraint('method', 'provider_ref', name='uq_orders_payment_provider_ref')
+    )
+    with op.batch_alter_table('orders_payment', schema=None) as batch_op:
+        batch_op.create_index('ix_orders_payment_order', ['order_id'], unique=False)
+
+    op.create_table('orders_shipment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('carrier', sa.String(length=64), nullable=False),
+    sa.Column('tracking_number', sa.String(length=64), nullable=False),
+    sa.Column('shipped_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_orders_shipment_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_orders_shipment_order_id_orders_order')),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['inventory_warehouse.id'], name=op.f('fk_orders_shipment_warehouse_id_inventory_warehouse')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_shipment'))
+    )
+    with op.batch_alter_table('orders_shipment', schema=None) as batch_op:
+        batch_op.create_index('ix_orders_shipment_order', ['order_id'], unique=False)
+        batch_op.create_index('ix_orders_shipment_tracking', ['tracking_number'], unique=False)
+        batch_op.create_index('ix_orders_shipment_warehouse', ['warehouse_id', 'status', 'order_id'], unique=False)
 
     op.create_table('catalog_product_image',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -506,6 +628,27 @@ def upgrade():
         batch_op.create_index('ix_inventory_stock_lock_order', ['order_ref', 'line_ref'], unique=False)
         batch_op.create_index('ix_inventory_stock_lock_sku', ['sku_id', 'warehouse_id', 'status'], unique=False)
 
+    op.create_table('orders_order_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('sku_id', sa.Integer(), nullable=False),
+    sa.Column('sku_code', sa.String(length=64), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('qty', sa.Integer(), nullable=False),
+    sa.Column('unit_price', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('line_total', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.CheckConstraint('qty > 0', name=op.f('ck_orders_order_line_qty_positive')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_orders_order_line_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_orders_order_line_order_id_orders_order')),
+    sa.ForeignKeyConstraint(['sku_id'], ['catalog_sku.id'], name=op.f('fk_orders_order_line_sku_id_catalog_sku')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_order_line'))
+    )
+    with op.batch_alter_table('orders_order_line', schema=None) as batch_op:
+        batch_op.create_index('ix_orders_order_line_order', ['order_id', 'position'], unique=False)
+        batch_op.create_index('ix_orders_order_line_sku', ['sku_id', 'order_id'], unique=False)
+
     op.create_table('inventory_stock_ledger',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('sku_id', sa.Integer(), nullable=False),
@@ -530,17 +673,66 @@ def upgrade():
         batch_op.create_index('ix_inventory_stock_ledger_document', ['document'], unique=False)
         batch_op.create_index('ix_inventory_stock_ledger_sku', ['sku_id', 'warehouse_id', 'id'], unique=False)
 
+    op.create_table('orders_adjustment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('line_id', sa.Integer(), nullable=True),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('source', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('reason', sa.String(length=300), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['line_id'], ['orders_order_line.id'], name=op.f('fk_orders_adjustment_line_id_orders_order_line')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_orders_adjustment_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_orders_adjustment_order_id_orders_order')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_adjustment'))
+    )
+    with op.batch_alter_table('orders_adjustment', schema=None) as batch_op:
+        batch_op.create_index('ix_orders_adjustment_order', ['order_id'], unique=False)
+
+    op.create_table('orders_shipment_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shipment_id', sa.Integer(), nullable=False),
+    sa.Column('line_id', sa.Integer(), nullable=False),
+    sa.Column('qty', sa.Integer(), nullable=False),
+    sa.Column('lock_id', sa.Integer(), nullable=False),
+    sa.CheckConstraint('qty > 0', name=op.f('ck_orders_shipment_line_qty_positive')),
+    sa.ForeignKeyConstraint(['line_id'], ['orders_order_line.id'], name=op.f('fk_orders_shipment_line_line_id_orders_order_line')),
+    sa.ForeignKeyConstraint(['lock_id'], ['inventory_stock_lock.id'], name=op.f('fk_orders_shipment_line_lock_id_inventory_stock_lock')),
+    sa.ForeignKeyConstraint(['shipment_id'], ['orders_shipment.id'], name=op.f('fk_orders_shipment_line_shipment_id_orders_shipment'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_shipment_line')),
+    sa.UniqueConstraint('lock_id', name=op.f('uq_orders_shipment_line_lock_id'))
+    )
+    with op.batch_alter_table('orders_shipment_line', schema=None) as batch_op:
+        batch_op.create_index('ix_orders_shipment_line_line', ['line_id'], unique=False)
+        batch_op.create_index('ix_orders_shipment_line_shipment', ['shipment_id'], unique=False)
+
     # ### end Alembic commands ###
     insert_currencies()
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('orders_shipment_line', schema=None) as batch_op:
+        batch_op.drop_index('ix_orders_shipment_line_shipment')
+        batch_op.drop_index('ix_orders_shipment_line_line')
+
+    op.drop_table('orders_shipment_line')
+    with op.batch_alter_table('orders_adjustment', schema=None) as batch_op:
+        batch_op.drop_index('ix_orders_adjustment_order')
+
+    op.drop_table('orders_adjustment')
     with op.batch_alter_table('inventory_stock_ledger', schema=None) as batch_op:
         batch_op.drop_index('ix_inventory_stock_ledger_sku')
         batch_op.drop_index('ix_inventory_stock_ledger_document')
 
     op.drop_table('inventory_stock_ledger')
+    with op.batch_alter_table('orders_order_line', schema=None) as batch_op:
+        batch_op.drop_index('ix_orders_order_line_sku')
+        batch_op.drop_index('ix_orders_order_line_order')
+
+    op.drop_table('orders_order_line')
     with op.batch_alter_table('inventory_stock_lock', schema=None) as batch_op:
         batch_op.drop_index('ix_inventory_stock_lock_sku')
         batch_op.drop_index('ix_inventory_stock_lock_order')
@@ -570,6 +762,20 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_catalog_product_image_product_id'))
 
     op.drop_table('catalog_product_image')
+    with op.batch_alter_table('orders_shipment', schema=None) as batch_op:
+        batch_op.drop_index('ix_orders_shipment_warehouse')
+        batch_op.drop_index('ix_orders_shipment_tracking')
+        batch_op.drop_index('ix_orders_shipment_order')
+
+    op.drop_table('orders_shipment')
+    with op.batch_alter_table('orders_payment', schema=None) as batch_op:
+        batch_op.drop_index('ix_orders_payment_order')
+
+    op.drop_table('orders_payment')
+    with op.batch_alter_table('orders_history', schema=None) as batch_op:
+        batch_op.drop_index('ix_orders_history_order')
+
+    op.drop_table('orders_history')
     with op.batch_alter_table('catalog_product', schema=None) as batch_op:
         if op.get_bind().dialect.name == 'postgresql': batch_op.drop_index('ix_catalog_product_title_zh_trgm', postgresql_using='gin', postgresql_ops={'title_zh': 'gin_trgm_ops'})
         if op.get_bind().dialect.name == 'postgresql': batch_op.drop_index('ix_catalog_product_title_en_trgm', postgresql_using='gin', postgresql_ops={'title_en': 'gin_trgm_ops'})
@@ -586,6 +792,16 @@ def downgrade():
 
     if op.get_bind().dialect.name == 'sqlite': op.execute('DROP TABLE IF EXISTS catalog_product_search')
     op.drop_table('catalog_product')
+    with op.batch_alter_table('orders_order', schema=None) as batch_op:
+        batch_op.drop_index('ix_orders_order_state_shipped')
+        batch_op.drop_index('ix_orders_order_state_placed')
+        batch_op.drop_index('ix_orders_order_state_deadline')
+        batch_op.drop_index('ix_orders_order_state')
+        batch_op.drop_index('ix_orders_order_placed')
+        batch_op.drop_index('ix_orders_order_merchant')
+        batch_op.drop_index('ix_orders_order_checkout')
+
+    op.drop_table('orders_order')
     op.drop_table('catalog_brand')
     with op.batch_alter_table('portal_user_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_portal_user_session_user_id'))
@@ -620,6 +836,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_portal_api_token_merchant_id'))
 
     op.drop_table('portal_api_token')
+    with op.batch_alter_table('orders_checkout', schema=None) as batch_op:
+        batch_op.drop_index('ix_orders_checkout_customer')
+        batch_op.drop_index('ix_orders_checkout_buyer')
+
+    op.drop_table('orders_checkout')
     with op.batch_alter_table('inventory_warehouse_region', schema=None) as batch_op:
         batch_op.drop_index('ix_inventory_warehouse_region_region')
 

@@ -2,8 +2,9 @@
 by the platform for all of China, two of ACME's and one of PANDA's, each with
 its regions and priority) and stock for every demo SKU in the warehouses that
 may hold it, received under a delivery note. A few SKUs have a low-stock
-threshold and stock at or below it, a few are locked for demo orders
-(``DEMO-ORDER-0001`` ...), damaged or on quality hold.
+threshold and stock at or below it, a few are damaged or on quality hold,
+and, while the orders module is off, a few are locked for demo orders
+(``DEMO-ORDER-0001`` ...); with it on, its demo orders reserve stock.
 
 Everything goes through the inventory's services, so the ledger adds up
 (``flask portal inventory check`` finds nothing) and each change is audited.
@@ -21,6 +22,7 @@ from plugins.catalog.models import Sku
 from portal.audit import record
 from portal.extensions import db
 from portal.models import utcnow
+from portal.plugins import is_enabled
 
 from .models import DAMAGED, QUALITY_HOLD, Warehouse
 from .services import create_warehouse, increase, lock, move, set_policy
@@ -124,7 +126,9 @@ def _reserve_and_damage(rng, received, stats):
     plenty = sorted(key for key, qty in received.items() if qty >= 40)
     chosen = rng.sample(plenty, min(len(plenty), LOCKS + DAMAGED_ROWS + HELD_ROWS))
     expires = utcnow() + timedelta(days=LOCK_DAYS)
-    for number, (sku_id, warehouse_id) in enumerate(chosen[:LOCKS], start=1):
+    # with the orders module on, its demo orders reserve stock for real: a
+    # reservation for an order that does not exist would be an anomaly there
+    for number, (sku_id, warehouse_id) in enumerate(chosen[:LOCKS] if not is_enabled("orders") else [], start=1):
         lock(None, sku_id, warehouse_id, rng.randint(1, 3), f"DEMO-ORDER-{number:04d}", "1", expires_at=expires)
         stats["locks"] += 1
     for sku_id, warehouse_id in chosen[LOCKS:LOCKS + DAMAGED_ROWS]:

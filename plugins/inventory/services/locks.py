@@ -107,6 +107,14 @@ def release(actor, lock_id, expired=False):
     return held
 
 
+def hold(order_ref):
+    """The order is paid: its live reservations no longer expire (they end
+    when the goods are deducted at shipment or released). Returns how many."""
+    done = db.session.execute(update(StockLock).where(StockLock.order_ref == str(order_ref), StockLock.status == LIVE)
+                              .values(expires_at=None).execution_options(synchronize_session="fetch"))
+    return done.rowcount
+
+
 def order_locks(order_ref, status=LIVE):
     """The locks of an order, by line then id."""
     return db.session.execute(select(StockLock).where(StockLock.order_ref == str(order_ref),

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from plugins.inventory.models import Stock, StockLedger, StockLock
 from plugins.inventory.services import (InsufficientStock, LockNotLive, UnknownSku, UnknownWarehouse, check_stock,
-                                        deduct, expire_locks, increase, lock, order_locks, release)
+                                        deduct, expire_locks, hold, increase, lock, order_locks, release)
 from portal import jobs, settings
 from portal.models import utcnow
 from tests.conftest import create_user
@@ -136,3 +136,15 @@ def test_an_inactive_warehouse_cannot_take_locks(db, stocked):
     with pytest.raises(UnknownWarehouse, match="inactive"):
         lock(None, stocked.a.id, stocked.sh.id, 1, "O-1")
     assert figures(db, stocked.a, stocked.sh) == (5, 0, 5)
+
+
+def test_hold_lifts_the_expiry_of_an_orders_live_reservations(db, stocked):
+    kept = lock(None, stocked.a.id, stocked.sh.id, 1, "O-7", "1")
+    gone = lock(None, stocked.a.id, stocked.sh.id, 1, "O-7", "2")
+    release(None, gone.id)
+    other = lock(None, stocked.a.id, stocked.sh.id, 1, "O-8", "1")
+    assert hold("O-7") == 1
+    db.session.expire_all()
+    assert kept.expires_at is None and other.expires_at is not None
+    assert expire_locks(now=utcnow() + timedelta(days=365)) == "1 expired reservation(s) released"  # O-8 only
+    assert db.session.get(StockLock, kept.id).status == "live"

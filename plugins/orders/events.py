@@ -1,0 +1,86 @@
+"""Events the orders plugin publishes (``portal.events.publish``) inside the
+transaction of the change, one per transition of a merchant order. Each
+carries the order's ``merchant_id``, so a merchant that switched a plugin off
+does not get that plugin's reactions; amounts are ``Decimal`` in ``currency``."""
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class OrderPlaced:
+    """A merchant order was created (state ``pending_payment``), its stock reserved."""
+
+    order_id: int
+    number: str
+    merchant_id: int
+    checkout_id: int
+    total: Decimal
+    currency: str
+    customer_ref: str = ""
+
+
+@dataclass(frozen=True)
+class OrderPaid:
+    """Payments cover the order's total (``pending_shipment``)."""
+
+    order_id: int
+    number: str
+    merchant_id: int
+    paid: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class OrderShipped:
+    """The order's last shipment left its warehouse (``pending_receipt``);
+    ``tracking_numbers`` of all its shipments."""
+
+    order_id: int
+    number: str
+    merchant_id: int
+    tracking_numbers: tuple = ()
+
+
+@dataclass(frozen=True)
+class OrderCompleted:
+    """The buyer received the order (or the auto-complete timer ran):
+    ``completed``, the after-sales window open until ``after_sales_deadline``."""
+
+    order_id: int
+    number: str
+    merchant_id: int
+    automatic: bool = False
+
+
+@dataclass(frozen=True)
+class OrderCancelled:
+    """The order was cancelled before shipment, its stock released;
+    ``refunded`` is what was paid and is now owed back (zero when unpaid)."""
+
+    order_id: int
+    number: str
+    merchant_id: int
+    refunded: Decimal
+    currency: str
+    reason: str = ""
+    automatic: bool = False
+
+
+@dataclass(frozen=True)
+class AfterSalesRequested:
+    """The buyer asked for after-sales service after shipment (``after_sales``)."""
+
+    order_id: int
+    number: str
+    merchant_id: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class OrderClosed:
+    """The order is closed: its after-sales case finished or its window passed."""
+
+    order_id: int
+    number: str
+    merchant_id: int
+    automatic: bool = False

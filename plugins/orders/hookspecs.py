@@ -1,0 +1,25 @@
+"""The orders plugin's extension points (prefix ``orders_``), for plugins that
+take part in pricing an order: promotions (discounts), logistics (freight),
+members (points). Called through ``portal.plugins.call`` for the order's
+merchant, so a plugin the merchant switched off adds nothing to its orders.
+"""
+from portal.hookspecs import hookspec
+
+
+@hookspec
+def orders_price_draft(draft):
+    """Called each time a merchant's part of a checkout is priced: when an
+    order is placed and when a price is previewed (nothing is written then).
+
+    Args: draft, a ``plugins.orders.services.pricing.Draft``: the merchant, the
+    currency, the buyer's region (``CN-GD``), the channel and customer
+    reference, and ``lines`` (index, SKU id and code, title, quantity, list
+    price per unit, currency). Do not change it; it is frozen.
+    Returns: an iterable of ``plugins.orders.services.pricing.Adjustment``
+    (``source``: the plugin's own name; ``kind``: discount, freight, points,
+    tax...; ``reason``: a sentence for the buyer and staff; ``amount``: a signed
+    ``Decimal`` in the draft's currency, negative to take off, positive to
+    add; ``line``: the index of the line it belongs to, or None for the whole
+    order), or None for nothing. Each amount is rounded to the currency's
+    minor unit and recorded on the order with its source and reason.
+    """

@@ -1,0 +1,280 @@
+"""Orders tables (prefix ``orders_``).
+
+- ``Checkout``: what the customer placed in one go, through one channel: the
+  buyer as it was then (name, contact, shipping address with its ISO region
+  ``CN-GD``), the channel's customer reference, the currency and the totals of
+  its merchant orders. It spans merchants, so it has no merchant scope: staff
+  reach it only through one of its orders.
+- ``Order``: one merchant's part of a checkout, the unit of settlement and
+  invoicing. ``number`` is ``O`` + the UTC date + the id, so it is unique
+  without a counter every placement would queue on. ``state`` follows
+  ``services.machine.TRANSITIONS``; each transition stamps its time (UTC).
+  ``total = subtotal + adjustments_total``, all rounded to the currency's
+  minor unit (kept by the services: SQLite compares NUMERIC as floating point,
+  so the database cannot check that sum exactly).
+- ``OrderLine``: a SKU as sold (code and title copied), quantity, unit price
+  and ``line_total``.
+- ``Adjustment``: a signed amount another plugin (or the orders plugin) added
+  to the price, for the whole order or one line, with its source and reason.
+- ``Shipment`` / ``ShipmentLine``: what one warehouse ships for the order;
+  each shipment line is one inventory reservation (``lock_id``).
+- ``Payment``: money received (``kind`` payment, positive) or owed back
+  (``kind`` refund, negative). ``provider_ref`` is unique per ``method``, so
+  a notification delivered twice records one payment.
+- ``OrderHistory``: each state change (or shipment) of an order, who and when.
+"""
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+
+from portal.extensions import db
+from portal.i18n import N_
+from portal.models import utcnow
+
+MONEY = db.Numeric(18, 4)
+
+PENDING_PAYMENT, PENDING_SHIPMENT, PENDING_RECEIPT = "pending_payment", "pending_shipment", "pending_receipt"
+COMPLETED, CANCELLED, AFTER_SALES, CLOSED = "completed", "cancelled", "after_sales", "closed"
+STATES = (PENDING_PAYMENT, PENDING_SHIPMENT, PENDING_RECEIPT, COMPLETED, CANCELLED, AFTER_SALES, CLOSED)
+STATE_LABELS = {
+    PENDING_PAYMENT: N_("pending payment"), PENDING_SHIPMENT: N_("pending shipment"),
+    PENDING_RECEIPT: N_("pending receipt"), COMPLETED: N_("completed"), CANCELLED: N_("cancelled"),
+    AFTER_SALES: N_("after-sales"), CLOSED: N_("closed"),
+}
+# orders whose lines must hold reserved stock
+LIVE_STATES = (PENDING_PAYMENT, PENDING_SHIPMENT)
+SHIPMENT_PENDING, SHIPMENT_SHIPPED, SHIPMENT_CANCELLED = "pending", "shipped", "cancelled"
+PAYMENT, REFUND = "payment", "refund"
+
+
+class Checkout(db.Model):
+    """The customer's parent order, split into one ``Order`` per merchant."""
+
+    __tablename__ = "orders_checkout"
+
+    id = db.Column(db.Integer, primary_key=True)
+    number = db.Column(db.String(24), nullable=False, unique=True)
+    channel = db.Column(db.String(32), nullable=False)
+    customer_ref = db.Column(db.String(64), nullable=False, default="")
+    buyer_name = db.Column(db.String(120), nullable=False)
+    buyer_phone = db.Column(db.String(40), nullable=False, default="")
+    buyer_email = db.Column(db.String(254), nullable=False, default="")
+    ship_country = db.Column(db.String(2), nullable=False)
+    ship_region = db.Column(db.String(8), nullable=False)
+    ship_city = db.Column(db.String(100), nullable=False, default="")
+    ship_district = db.Column(db.String(100), nullable=False, default="")
+    ship_address = db.Column(db.String(500), nullable=False)
+    ship_postcode = db.Column(db.String(20), nullable=False, default="")
+    currency = db.Column(db.String(3), db.ForeignKey("portal_currency.code"), nullable=False)
+    subtotal = db.Column(MONEY, nullable=False)
+    adjustments_total = db.Column(MONEY, nullable=False)
+    total = db.Column(MONEY, nullable=False)
+    placed_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    created_by_id = db.Column(db.Integer, db.ForeignKey("portal_user.id", ondelete="SET NULL"))
+
+    orders = db.relationship("Order", back_populates="checkout", order_by="Order.id")
+
+    __table_args__ = (
+        Index("ix_orders_checkout_customer", "customer_ref", "id"),
+        # the order list's buyer filter (a name, or the start of one)
+        Index("ix_orders_checkout_buyer", "buyer_name", "id"),
+    )
+
+    def __str__(self):
+        return self.number
+
+
+class Order(db.Model):
+    """One merchant's order."""
+
+    __tablename__ = "orders_order"
+    __portal_scopes__ = {"merchant": "merchant_id"}
+
+    id = db.Column(db.Integer, primary_key=True)
+    number = db.Column(db.String(24), nullable=False, unique=True)
+    checkout_id = db.Column(db.Integer, db.ForeignKey("orders_checkout.id"), nullable=False)
+    merchant_id = db.Column(db.Integer, db.ForeignKey("portal_merchant.id"), nullable=False)
+    state = db.Column(db.String(24), nullable=False, default=PENDING_PAYMENT)
+    currency = db.Column(db.String(3), db.ForeignKey("portal_currency.code"), nullable=False)
+    subtotal = db.Column(MONEY, nullable=False)
+    adjustments_total = db.Column(MONEY, nullable=False)
+    total = db.Column(MONEY, nullable=False)
+    placed_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    paid_at = db.Column(db.DateTime)
+    shipped_at = db.Column(db.DateTime)
+    received_at = db.Column(db.DateTime)
+    cancelled_at = db.Column(db.DateTime)
+    closed_at = db.Column(db.DateTime)
+    after_sales_deadline = db.Column(db.DateTime)
+
+    checkout = db.relationship(Checkout, back_populates="orders")
+    merchant = db.relationship("Merchant")
+    lines = db.relationship("OrderLine", back_populates="order", order_by="OrderLine.position, OrderLine.id")
+    adjustments = db.relationship("Adjustment", back_populates="order", order_by="Adjustment.id")
+    shipments = db.relationship("Shipment", back_populates="order", order_by="Shipment.id")
+    payments = db.relationship("Payment", back_populates="order", order_by="Payment.id")
+    history = db.relationship("OrderHistory", back_populates="order", order_by="OrderHistory.id")
+
+    __table_args__ = (
+        # the order list: a merchant's newest first; every merchant's newest first; by state
+        Index("ix_orders_order_merchant", "merchant_id", "placed_at", "id"),
+        Index("ix_orders_order_placed", "placed_at", "id"),
+        Index("ix_orders_order_state", "state", "id"),
+        Index("ix_orders_order_checkout", "checkout_id"),
+        # the timers: orders in one state whose time has come
+        Index("ix_orders_order_state_placed", "state", "placed_at"),
+        Index("ix_orders_order_state_shipped", "state", "shipped_at"),
+        Index("ix_orders_order_state_deadline", "state", "after_sales_deadline"),
+        CheckConstraint("total >= 0", name="total_not_negative"),
+    )
+
+    def __str__(self):
+        return self.number
+
+
+class OrderLine(db.Model):
+    """A SKU as sold on an order."""
+
+    __tablename__ = "orders_order_line"
+    __portal_scopes__ = {"merchant": "merchant_id"}
+
+    id = db.Column(db.Integer, primary_key=True)
+    order_id = db.Column(db.Integer, db.ForeignKey("orders_order.id"), nullable=False)
+    merchant_id = db.Column(db.Integer, db.ForeignKey("portal_merchant.id"), nullable=False)
+    position = db.Column(db.Integer, nullable=False, default=0)
+    sku_id = db.Column(db.Integer, db.ForeignKey("catalog_sku.id"), nullable=False)
+    sku_code = db.Column(db.String(64), nullable=False)
+    title = db.Column(db.String(300), nullable=False, default="")
+    qty = db.Column(db.Integer, nullable=False)
+    unit_price = db.Column(MONEY, nullable=False)
+    line_total = db.Column(MONEY, nullable=False)
+
+    order = db.relationship(Order, back_populates="lines")
+
+    __table_args__ = (
+        Index("ix_orders_order_line_order", "order_id", "position"),
+        Index("ix_orders_order_line_sku", "sku_id", "order_id"),
+        CheckConstraint("qty > 0", name="qty_positive"),
+    )
+
+
+class Adjustment(db.Model):
+    """A signed amount added to an order's price by a plugin."""
+
+    __tablename__ = "orders_adjustment"
+    __portal_scopes__ = {"merchant": "merchant_id"}
+
+    id = db.Column(db.Integer, primary_key=True)
+    order_id = db.Column(db.Integer, db.ForeignKey("orders_order.id"), nullable=False)
+    line_id = db.Column(db.Integer, db.ForeignKey("orders_order_line.id"))
+    merchant_id = db.Column(db.Integer, db.ForeignKey("portal_merchant.id"), nullable=False)
+    source = db.Column(db.String(64), nullable=False)
+    kind = db.Column(db.String(32), nullable=False)
+    reason = db.Column(db.String(300), nullable=False, default="")
+    amount = db.Column(MONEY, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    order = db.relationship(Order, back_populates="adjustments")
+    line = db.relationship(OrderLine)
+
+    __table_args__ = (Index("ix_orders_adjustment_order", "order_id"),)
+
+
+class Shipment(db.Model):
+    """The part of an order one warehouse ships."""
+
+    __tablename__ = "orders_shipment"
+    __portal_scopes__ = {"merchant": "merchant_id", "warehouse": "warehouse_id"}
+
+    id = db.Column(db.Integer, primary_key=True)
+    order_id = db.Column(db.Integer, db.ForeignKey("orders_order.id"), nullable=False)
+    merchant_id = db.Column(db.Integer, db.ForeignKey("portal_merchant.id"), nullable=False)
+    warehouse_id = db.Column(db.Integer, db.ForeignKey("inventory_warehouse.id"), nullable=False)
+    status = db.Column(db.String(16), nullable=False, default=SHIPMENT_PENDING)
+    carrier = db.Column(db.String(64), nullable=False, default="")
+    tracking_number = db.Column(db.String(64), nullable=False, default="")
+    shipped_at = db.Column(db.DateTime)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    order = db.relationship(Order, back_populates="shipments")
+    warehouse = db.relationship("Warehouse")
+    lines = db.relationship("ShipmentLine", back_populates="shipment", order_by="ShipmentLine.id",
+                            cascade="all, delete-orphan")
+
+    __table_args__ = (
+        Index("ix_orders_shipment_order", "order_id"),
+        Index("ix_orders_shipment_tracking", "tracking_number"),
+        Index("ix_orders_shipment_warehouse", "warehouse_id", "status", "order_id"),
+    )
+
+
+class ShipmentLine(db.Model):
+    """Units of one order line a shipment carries: one inventory reservation.
+    Reached through its shipment (which carries the scopes)."""
+
+    __tablename__ = "orders_shipment_line"
+
+    id = db.Column(db.Integer, primary_key=True)
+    shipment_id = db.Column(db.Integer, db.ForeignKey("orders_shipment.id", ondelete="CASCADE"), nullable=False)
+    line_id = db.Column(db.Integer, db.ForeignKey("orders_order_line.id"), nullable=False)
+    qty = db.Column(db.Integer, nullable=False)
+    lock_id = db.Column(db.Integer, db.ForeignKey("inventory_stock_lock.id"), nullable=False, unique=True)
+
+    shipment = db.relationship(Shipment, back_populates="lines")
+    line = db.relationship(OrderLine)
+
+    __table_args__ = (
+        Index("ix_orders_shipment_line_shipment", "shipment_id"),
+        Index("ix_orders_shipment_line_line", "line_id"),
+        CheckConstraint("qty > 0", name="qty_positive"),
+    )
+
+
+class Payment(db.Model):
+    """Money received for an order, or (negative) owed back to the buyer."""
+
+    __tablename__ = "orders_payment"
+    __portal_scopes__ = {"merchant": "merchant_id"}
+
+    id = db.Column(db.Integer, primary_key=True)
+    order_id = db.Column(db.Integer, db.ForeignKey("orders_order.id"), nullable=False)
+    merchant_id = db.Column(db.Integer, db.ForeignKey("portal_merchant.id"), nullable=False)
+    kind = db.Column(db.String(16), nullable=False, default=PAYMENT)
+    method = db.Column(db.String(32), nullable=False)
+    amount = db.Column(MONEY, nullable=False)
+    currency = db.Column(db.String(3), db.ForeignKey("portal_currency.code"), nullable=False)
+    provider_ref = db.Column(db.String(128))  # NULL: none given (manual payments, refunds)
+    paid_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    recorded_by_id = db.Column(db.Integer, db.ForeignKey("portal_user.id", ondelete="SET NULL"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    order = db.relationship(Order, back_populates="payments")
+
+    __table_args__ = (
+        UniqueConstraint("method", "provider_ref", name="uq_orders_payment_provider_ref"),
+        Index("ix_orders_payment_order", "order_id"),
+        CheckConstraint("(kind = 'payment' AND amount > 0) OR (kind = 'refund' AND amount < 0)",
+                        name="amount_sign"),
+    )
+
+
+class OrderHistory(db.Model):
+    """One state change (or shipment) of an order."""
+
+    __tablename__ = "orders_history"
+    __portal_scopes__ = {"merchant": "merchant_id"}
+
+    id = db.Column(db.Integer, primary_key=True)
+    order_id = db.Column(db.Integer, db.ForeignKey("orders_order.id"), nullable=False)
+    merchant_id = db.Column(db.Integer, db.ForeignKey("portal_merchant.id"), nullable=False)
+    from_state = db.Column(db.String(24))  # NULL: the order was placed
+    to_state = db.Column(db.String(24), nullable=False)
+    note = db.Column(db.String(500), nullable=False, default="")
+    user_id = db.Column(db.Integer, db.ForeignKey("portal_user.id", ondelete="SET NULL"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    order = db.relationship(Order, back_populates="history")
+    user = db.relationship("User")
+
+    __table_args__ = (Index("ix_orders_history_order", "order_id", "id"),)
+
+
+MODELS = [Checkout, Order, OrderLine, Adjustment, Shipment, ShipmentLine, Payment, OrderHistory]
