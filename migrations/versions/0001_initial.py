@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 13:35:39.319783
+Create Date: 2026-11-26 13:52:04.270079
 
 """
 from alembic import op
@@ -363,6 +363,24 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_brand')),
     sa.UniqueConstraint('name_en', name=op.f('uq_catalog_brand_name_en'))
     )
+    op.create_table('orders_idempotency_key',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('owner', sa.String(length=32), nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=True),
+    sa.Column('token_id', sa.Integer(), nullable=True),
+    sa.Column('request_hash', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.Integer(), nullable=True),
+    sa.Column('response', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_orders_idempotency_key_merchant_id_portal_merchant'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['token_id'], ['portal_api_token.id'], name=op.f('fk_orders_idempotency_key_token_id_portal_api_token'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_idempotency_key')),
+    sa.UniqueConstraint('owner', 'key', name='uq_orders_idempotency_key_owner')
+    )
+    with op.batch_alter_table('orders_idempotency_key', schema=None) as batch_op:
+        batch_op.create_index('ix_orders_idempotency_key_created', ['created_at'], unique=False)
+
     op.create_table('orders_order',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=24), nullable=False),
@@ -802,6 +820,10 @@ def downgrade():
         batch_op.drop_index('ix_orders_order_checkout')
 
     op.drop_table('orders_order')
+    with op.batch_alter_table('orders_idempotency_key', schema=None) as batch_op:
+        batch_op.drop_index('ix_orders_idempotency_key_created')
+
+    op.drop_table('orders_idempotency_key')
     op.drop_table('catalog_brand')
     with op.batch_alter_table('portal_user_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_portal_user_session_user_id'))

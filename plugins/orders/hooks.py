@@ -45,6 +45,13 @@ def inventory_lines_to_lock(merchant_ids):
 
 
 @hookimpl
+def portal_register_documents():
+    """The invoice, the credit note and the packing slip."""
+    from .documents import KINDS
+    return KINDS
+
+
+@hookimpl
 def portal_register_views():
     """The order list and detail, and the staff order form."""
     from .views import views
@@ -56,3 +63,10 @@ def portal_demo_data(merchants, echo):
     """Orders over the last 120 days, in every state."""
     from .demo import load_demo
     load_demo(merchants, echo)
+
+
+@hookimpl
+def portal_register_blueprints():
+    """The JSON API for sales channels and the payment notification endpoint."""
+    from .api import bp
+    return [bp]

@@ -277,4 +277,28 @@ class OrderHistory(db.Model):
     __table_args__ = (Index("ix_orders_history_order", "order_id", "id"),)
 
 
-MODELS = [Checkout, Order, OrderLine, Adjustment, Shipment, ShipmentLine, Payment, OrderHistory]
+class IdempotencyKey(db.Model):
+    """A placement asked through the API with an ``Idempotency-Key``: the
+    owner's key, the hash of the request, and the response given, so a retry
+    gets the same answer instead of a second order. ``owner`` is ``platform``
+    or ``merchant:<id>``: a key belongs to the token's owner, so a retry still
+    matches after the token is replaced. The row is written in the placement's
+    transaction, so a refused request leaves no key behind."""
+
+    __tablename__ = "orders_idempotency_key"
+
+    id = db.Column(db.Integer, primary_key=True)
+    owner = db.Column(db.String(32), nullable=False)
+    key = db.Column(db.String(100), nullable=False)
+    merchant_id = db.Column(db.Integer, db.ForeignKey("portal_merchant.id", ondelete="CASCADE"))
+    token_id = db.Column(db.Integer, db.ForeignKey("portal_api_token.id", ondelete="SET NULL"))
+    request_hash = db.Column(db.String(64), nullable=False)
+    status = db.Column(db.Integer)  # NULL while the request is being answered
+    response = db.Column(db.Text)  # the JSON body answered
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("owner", "key", name="uq_orders_idempotency_key_owner"),
+                      Index("ix_orders_idempotency_key_created", "created_at"))
+
+
+MODELS = [Checkout, Order, OrderLine, Adjustment, Shipment, ShipmentLine, Payment, OrderHistory, IdempotencyKey]

@@ -2,6 +2,8 @@
 the built-in roles get), its timer settings and its jobs."""
 from datetime import timedelta
 
+from flask_babel import gettext as _
+
 from portal.access import FINANCE, MERCHANT_ADMIN, MERCHANT_STAFF, PLATFORM_OPERATOR, Resource
 from portal.i18n import N_
 from portal.jobs import Job
@@ -32,7 +34,19 @@ SETTINGS = [
     SettingSpec("orders.after_sales_days", N_("Days the after-sales window stays open"), "int", 7,
                 N_("After completion the buyer may ask for after-sales service for this many days; "
                    "then the order is closed."), minimum=0, maximum=365),
+    SettingSpec("orders.payment_webhook_secret", N_("Payment notification secret"), "str", "",
+                N_("The secret shared with the payment provider: notifications to /orders/api/v1/payments/notify "
+                   "must carry its HMAC-SHA256 signature. Empty: the endpoint refuses every notification."),
+                clean=lambda value: _webhook_secret(value)),
 ]
+
+
+def _webhook_secret(value):
+    # a short secret can be guessed from a few signed notifications
+    value = value.strip()
+    if value and len(value) < 16:
+        raise ValueError(_("use at least 16 characters (or leave it empty to refuse notifications)."))
+    return value
 
 
 def _cancel_unpaid():

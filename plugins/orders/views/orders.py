@@ -5,7 +5,7 @@ commits on success and rolls back on a business error, which the order's
 panel shows in place."""
 from decimal import Decimal
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, make_response, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,12 +13,15 @@ from sqlalchemy import select
 
 from plugins.inventory.services import InventoryError
 from portal import access
+from portal.documents import send_document
 from portal.events import EventRejected
 from portal.extensions import db
 from portal.money import quantize
 from portal.paging import paginate
 from portal.views import PortalView
 
+from ..documents import (DocumentRefused, credit_note_refusal, find_credit_note, find_invoice, invoice_refusal,
+                         issue_credit_note, issue_invoice, issued_numbers, packing_slip_pdf, printable_shipments)
 from ..models import (AFTER_SALES, CANCELLED, CLOSED, COMPLETED, PENDING_PAYMENT, PENDING_RECEIPT,
                       SHIPMENT_PENDING, STATES, Order, Shipment)
 from ..services import (OrdersError, cancel, close, paid_amount, receive, record_payment, request_after_sales,
@@ -26,7 +29,7 @@ from ..services import (OrdersError, cancel, close, paid_amount, receive, record
 from ..services.errors import state_label
 from .orders_list import OrderFilters, merchant_choices
 
-RESOURCE, REFUND = "orders.order", "orders.refund"
+RESOURCE, REFUND, INVOICE = "orders.order", "orders.refund", "orders.invoice"
 PER_PAGE = 50
 PAYMENT_METHODS = ("bank_transfer", "alipay", "wechat_pay", "card", "cash")
 
@@ -116,6 +119,86 @@ class OrdersView(PortalView):
         return self._attempt(order, "close", _("Order closed."), lambda: close(
             _actor(), order, note=request.form.get("note", "").strip()))
 
+    # -- documents --------------------------------------------------------------
+    # An issued invoice or credit note is read with orders.invoice read; the
+    # first request for one issues it (number, render, store), which needs
+    # orders.invoice write. Issuing on GET is safe to repeat: the document is
+    # issued once per order and every later request serves the stored bytes.
+
+    @expose("/<int:order_id>/invoice.pdf")
+    def invoice(self, order_id):
+        """The order's invoice, issued on first request once the order is paid."""
+        order = access.get_or_404(Order, order_id, INVOICE, "read")
+        return self._document(order, find_invoice, invoice_refusal, issue_invoice)
+
+    @expose("/<int:order_id>/credit-note.pdf")
+    def credit_note(self, order_id):
+        """The credit note for a cancelled paid order's refunds."""
+        order = access.get_or_404(Order, order_id, INVOICE, "read")
+        return self._document(order, find_credit_note, credit_note_refusal, issue_credit_note)
+
+    @expose("/<int:order_id>/packing-slip.pdf")
+    def packing_slip(self, order_id):
+        """Packing slips, a page per shipment: the one ``?shipment=<id>`` names, or
+        every shipment of the order the user may see (cancelled ones left out).
+        Rendered each time: the tracking number appears once shipped."""
+        order = access.get_or_404(Order, order_id, RESOURCE, "read")
+        shipments = printable_shipments(order, self._shipments(order))
+        wanted = request.args.get("shipment")
+        if wanted:
+            shipments = [s for s in shipments if str(s.id) == wanted]
+            if not shipments:
+                abort(404)
+        try:
+            pdf = packing_slip_pdf(order, shipments)
+        except DocumentRefused as exc:
+            return self._refused(str(exc))
+        response = make_response(pdf)
+        response.mimetype = "application/pdf"
+        name = f"{order.number}-packing-slip{'-' + wanted if wanted else ''}.pdf"
+        response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
+
+    def _document(self, order, find, refusal, issue):
+        """Serve the stored copy; issue it first when there is none (409 with
+        the reason when the order cannot have one, 403 without write)."""
+        doc = find(order)
+        if doc is None:
+            problem = refusal(order)
+            if problem:
+                return self._refused(problem)
+            if access.record_level(INVOICE, order) < access.WRITE:
+                abort(403)  # may print issued documents, not issue them
+            try:
+                doc = issue(_actor(), order)
+                db.session.commit()
+            except DocumentRefused as exc:  # the order changed since the check above
+                db.session.rollback()
+                return self._refused(str(exc))
+        return send_document(doc, f"{doc.number}.pdf")
+
+    def _refused(self, message):
+        """409 with the reason; the order's page does not offer such links."""
+        return self.render("errors/message.html", message=message), 409
+
+    def _documents(self, order, shipments):
+        """The documents links the order's page offers: what exists or may be issued, for this user."""
+        level = access.record_level(INVOICE, order)
+        numbers = issued_numbers(order)
+        offered = {}
+        for name, refusal in (("invoice", invoice_refusal), ("credit_note", credit_note_refusal)):
+            if name in numbers and level >= access.READ:
+                offered[name] = numbers[name]
+            elif name not in numbers and level >= access.WRITE and not refusal(order):
+                offered[name] = None  # a link that issues it
+        offered["packing_slips"] = printable_shipments(order, shipments)
+        return offered
+
+    def _shipments(self, order):
+        return db.session.execute(access.scoped(select(Shipment).where(Shipment.order_id == order.id),
+                                                Shipment, "read").order_by(Shipment.id)).scalars().all()
+
     # -- helpers ----------------------------------------------------------------
 
     def _writable(self, order_id):
@@ -147,10 +230,10 @@ class OrdersView(PortalView):
 
     def _panel(self, order, partial, **extra):
         paid = paid_amount(order)
-        shipments = db.session.execute(access.scoped(select(Shipment).where(Shipment.order_id == order.id),
-                                                     Shipment, "read").order_by(Shipment.id)).scalars().all()
+        shipments = self._shipments(order)
         return self.render("orders/detail.html", partial=partial, order=order, paid=paid,
                            owed=max(order.total - paid, Decimal(0)), shipments=shipments,
+                           documents=self._documents(order, shipments),
                            actions=self._actions(order), money=money, state_label=state_label,
                            methods=PAYMENT_METHODS, **{"error": None, "action": None, "done": None, "form": {},
                                                         **extra})
