@@ -5,6 +5,7 @@ so ``create_app`` makes one per application (``app.extensions["portal.admin"]``)
 """
 import sqlite3
 
+from flask import has_request_context, request
 from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_login import LoginManager
@@ -50,5 +51,12 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
+    """On SQLite a transaction that has read cannot start writing once another
+    connection has written since (SQLITE_BUSY at once: waiting cannot help),
+    so a request that changes something (any method but GET, HEAD, OPTIONS)
+    takes the write lock when it begins, waiting for other writers in turn.
+    Reads, jobs and commands begin as usual (the inventory's operations write
+    first by design)."""
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
