@@ -88,16 +88,20 @@ def claim(token, key, digest):
     answering now: it holds the unique key until it commits) raises ``Replay``
     with its answer after this transaction is rolled back; ``ApiError`` 422
     when the key came with another body, 409 while the twin is unanswered."""
-    db.session.commit()  # start from a fresh transaction, so the insert sees every committed twin
-    row = IdempotencyKey(owner=owner_of(token), key=key, merchant_id=token.merchant_id, token_id=token.id,
-                         request_hash=digest)
+    owner, merchant_id, token_id = owner_of(token), token.merchant_id, token.id
+    # start from a fresh transaction, so the insert sees every committed twin; its first
+    # statement is that write (the token's figures were read above: reading it again
+    # after the commit would open a read transaction, which SQLite cannot turn into a
+    # write once another worker has written)
+    db.session.commit()
+    row = IdempotencyKey(owner=owner, key=key, merchant_id=merchant_id, token_id=token_id, request_hash=digest)
     db.session.add(row)
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
         twin = db.session.execute(select(IdempotencyKey).where(
-            IdempotencyKey.owner == owner_of(token), IdempotencyKey.key == key)).scalar_one_or_none()
+            IdempotencyKey.owner == owner, IdempotencyKey.key == key)).scalar_one_or_none()
         if twin is not None and twin.request_hash != digest:
             raise ApiError(422, _("Idempotency-Key %(key)s was already used for another request; send a new key "
                                   "for a new order.", key=key),
