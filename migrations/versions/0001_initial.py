@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 13:52:04.270079
+Create Date: 2026-11-26 14:06:10.151801
 
 """
 from alembic import op
@@ -457,6 +457,40 @@ def upgrade():
         if op.get_bind().dialect.name == 'postgresql': op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm'); batch_op.create_index('ix_catalog_product_title_en_trgm', ['title_en'], unique=False, postgresql_using='gin', postgresql_ops={'title_en': 'gin_trgm_ops'})
         if op.get_bind().dialect.name == 'postgresql': op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm'); batch_op.create_index('ix_catalog_product_title_zh_trgm', ['title_zh'], unique=False, postgresql_using='gin', postgresql_ops={'title_zh': 'gin_trgm_ops'})
 
+    op.create_table('orders_after_sales_case',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.String(length=32), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('requested_amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('approved_amount', sa.Numeric(precision=18, scale=4), nullable=True),
+    sa.Column('rejection_reason', sa.String(length=500), nullable=False),
+    sa.Column('return_carrier', sa.String(length=64), nullable=False),
+    sa.Column('return_tracking', sa.String(length=64), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.Column('return_sent_at', sa.DateTime(), nullable=True),
+    sa.Column('received_at', sa.DateTime(), nullable=True),
+    sa.Column('refunded_at', sa.DateTime(), nullable=True),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('requested_amount >= 0 AND (approved_amount IS NULL OR approved_amount >= 0)', name=op.f('ck_orders_after_sales_case_amounts_not_negative')),
+    sa.ForeignKeyConstraint(['currency'], ['portal_currency.code'], name=op.f('fk_orders_after_sales_case_currency_portal_currency')),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['portal_user.id'], name=op.f('fk_orders_after_sales_case_decided_by_id_portal_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_orders_after_sales_case_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_orders_after_sales_case_order_id_orders_order')),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['portal_user.id'], name=op.f('fk_orders_after_sales_case_requested_by_id_portal_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_after_sales_case'))
+    )
+    with op.batch_alter_table('orders_after_sales_case', schema=None) as batch_op:
+        batch_op.create_index('ix_orders_after_sales_case_merchant', ['merchant_id', 'status', 'id'], unique=False)
+        batch_op.create_index('ix_orders_after_sales_case_order', ['order_id', 'id'], unique=False)
+
     op.create_table('orders_history',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
@@ -577,6 +611,17 @@ def upgrade():
         batch_op.create_index('ix_catalog_sku_barcode', ['barcode'], unique=False)
         batch_op.create_index('ix_catalog_sku_code', ['code'], unique=False)
         batch_op.create_index('ix_catalog_sku_merchant_barcode', ['merchant_id', 'barcode'], unique=False)
+
+    op.create_table('orders_after_sales_photo',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('file_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['orders_after_sales_case.id'], name=op.f('fk_orders_after_sales_photo_case_id_orders_after_sales_case'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['file_id'], ['portal_stored_file.id'], name=op.f('fk_orders_after_sales_photo_file_id_portal_stored_file')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_after_sales_photo'))
+    )
+    with op.batch_alter_table('orders_after_sales_photo', schema=None) as batch_op:
+        batch_op.create_index('ix_orders_after_sales_photo_case', ['case_id'], unique=False)
 
     op.create_table('catalog_sku_option',
     sa.Column('sku_id', sa.Integer(), nullable=False),
@@ -709,6 +754,20 @@ def upgrade():
     with op.batch_alter_table('orders_adjustment', schema=None) as batch_op:
         batch_op.create_index('ix_orders_adjustment_order', ['order_id'], unique=False)
 
+    op.create_table('orders_after_sales_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('line_id', sa.Integer(), nullable=False),
+    sa.Column('qty', sa.Integer(), nullable=False),
+    sa.Column('returned_qty', sa.Integer(), nullable=True),
+    sa.Column('restock', sa.String(length=16), nullable=True),
+    sa.CheckConstraint('qty > 0', name=op.f('ck_orders_after_sales_line_qty_positive')),
+    sa.CheckConstraint('returned_qty IS NULL OR (returned_qty >= 0 AND returned_qty <= qty)', name=op.f('ck_orders_after_sales_line_returned_within_qty')),
+    sa.ForeignKeyConstraint(['case_id'], ['orders_after_sales_case.id'], name=op.f('fk_orders_after_sales_line_case_id_orders_after_sales_case'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['line_id'], ['orders_order_line.id'], name=op.f('fk_orders_after_sales_line_line_id_orders_order_line')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_after_sales_line')),
+    sa.UniqueConstraint('case_id', 'line_id', name='uq_orders_after_sales_line_case_line')
+    )
     op.create_table('orders_shipment_line',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('shipment_id', sa.Integer(), nullable=False),
@@ -737,6 +796,7 @@ def downgrade():
         batch_op.drop_index('ix_orders_shipment_line_line')
 
     op.drop_table('orders_shipment_line')
+    op.drop_table('orders_after_sales_line')
     with op.batch_alter_table('orders_adjustment', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_adjustment_order')
 
@@ -768,6 +828,10 @@ def downgrade():
     op.drop_table('inventory_stock')
     op.drop_table('inventory_sku_policy')
     op.drop_table('catalog_sku_option')
+    with op.batch_alter_table('orders_after_sales_photo', schema=None) as batch_op:
+        batch_op.drop_index('ix_orders_after_sales_photo_case')
+
+    op.drop_table('orders_after_sales_photo')
     with op.batch_alter_table('catalog_sku', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_sku_merchant_barcode')
         batch_op.drop_index('ix_catalog_sku_code')
@@ -794,6 +858,11 @@ def downgrade():
         batch_op.drop_index('ix_orders_history_order')
 
     op.drop_table('orders_history')
+    with op.batch_alter_table('orders_after_sales_case', schema=None) as batch_op:
+        batch_op.drop_index('ix_orders_after_sales_case_order')
+        batch_op.drop_index('ix_orders_after_sales_case_merchant')
+
+    op.drop_table('orders_after_sales_case')
     with op.batch_alter_table('catalog_product', schema=None) as batch_op:
         if op.get_bind().dialect.name == 'postgresql': batch_op.drop_index('ix_catalog_product_title_zh_trgm', postgresql_using='gin', postgresql_ops={'title_zh': 'gin_trgm_ops'})
         if op.get_bind().dialect.name == 'postgresql': batch_op.drop_index('ix_catalog_product_title_en_trgm', postgresql_using='gin', postgresql_ops={'title_en': 'gin_trgm_ops'})

@@ -84,3 +84,16 @@ class OrderClosed:
     number: str
     merchant_id: int
     automatic: bool = False
+
+
+@dataclass(frozen=True)
+class RefundApproved:
+    """Money of an after-sales case was refunded: negative payment rows of
+    ``amount`` recorded against the order (finance owes it to the buyer)."""
+
+    order_id: int
+    number: str
+    merchant_id: int
+    case_id: int
+    amount: Decimal
+    currency: str

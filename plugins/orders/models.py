@@ -22,6 +22,9 @@
   (``kind`` refund, negative). ``provider_ref`` is unique per ``method``, so
   a notification delivered twice records one payment.
 - ``OrderHistory``: each state change (or shipment) of an order, who and when.
+- ``AfterSalesCase`` / ``AfterSalesLine`` / ``AfterSalesPhoto``: a buyer's after-sales
+  request (refund only, return and refund, exchange), the units and restock decision per
+  line, and the photos sent as evidence.
 """
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 
@@ -301,4 +304,113 @@ class IdempotencyKey(db.Model):
                       Index("ix_orders_idempotency_key_created", "created_at"))
 
 
-MODELS = [Checkout, Order, OrderLine, Adjustment, Shipment, ShipmentLine, Payment, OrderHistory, IdempotencyKey]
+# -- after-sales ----------------------------------------------------------------------
+# A case is one request of the buyer after shipment: refund only (money back, the goods
+# stay with the buyer), return and refund, or exchange (the goods come back, a
+# replacement goes out). ``services.after_sales`` moves it:
+#   requested -> approved -> (return tracking recorded) -> returned -> refunded | exchanged
+#   requested | approved -> rejected; requested | approved -> closed (withdrawn)
+# refund only skips the return. A finished case (refunded, exchanged, rejected, closed)
+# carries ``closed_at``, and the order closes when no other case of it is open.
+REFUND_ONLY, RETURN_REFUND, EXCHANGE = "refund_only", "return_refund", "exchange"
+CASE_KINDS = {REFUND_ONLY: N_("refund only"), RETURN_REFUND: N_("return and refund"), EXCHANGE: N_("exchange")}
+CASE_REQUESTED, CASE_APPROVED, CASE_REJECTED, CASE_RETURNED = "requested", "approved", "rejected", "returned"
+CASE_REFUNDED, CASE_EXCHANGED, CASE_CLOSED = "refunded", "exchanged", "closed"
+CASE_STATUSES = {CASE_REQUESTED: N_("requested"), CASE_APPROVED: N_("approved"), CASE_REJECTED: N_("rejected"),
+                 CASE_RETURNED: N_("goods received back"), CASE_REFUNDED: N_("refunded"),
+                 CASE_EXCHANGED: N_("exchanged"), CASE_CLOSED: N_("closed (withdrawn)")}
+CASE_OPEN = (CASE_REQUESTED, CASE_APPROVED, CASE_RETURNED)
+CASE_REASONS = {
+    "damaged": N_("Arrived damaged"), "defective": N_("Defective or not working"),
+    "wrong_item": N_("Wrong item sent"), "missing_parts": N_("Missing parts or items"),
+    "not_as_described": N_("Not as described"), "changed_mind": N_("Changed mind"), "other": N_("Other"),
+}
+RESTOCK_SELLABLE, RESTOCK_DAMAGED = "sellable", "damaged"
+RESTOCK_CHOICES = {RESTOCK_SELLABLE: N_("sellable again"), RESTOCK_DAMAGED: N_("damaged")}
+
+
+class AfterSalesCase(db.Model):
+    """One after-sales request of an order: what the buyer asked, the decision, the return, the money."""
+
+    __tablename__ = "orders_after_sales_case"
+    __portal_scopes__ = {"merchant": "merchant_id"}
+
+    id = db.Column(db.Integer, primary_key=True)
+    order_id = db.Column(db.Integer, db.ForeignKey("orders_order.id"), nullable=False)
+    merchant_id = db.Column(db.Integer, db.ForeignKey("portal_merchant.id"), nullable=False)
+    kind = db.Column(db.String(16), nullable=False)
+    reason = db.Column(db.String(32), nullable=False)
+    note = db.Column(db.String(500), nullable=False, default="")
+    status = db.Column(db.String(16), nullable=False, default=CASE_REQUESTED)
+    currency = db.Column(db.String(3), db.ForeignKey("portal_currency.code"), nullable=False)
+    requested_amount = db.Column(MONEY, nullable=False, default=0)
+    approved_amount = db.Column(MONEY)  # NULL until approved
+    rejection_reason = db.Column(db.String(500), nullable=False, default="")
+    return_carrier = db.Column(db.String(64), nullable=False, default="")
+    return_tracking = db.Column(db.String(64), nullable=False, default="")
+    requested_by_id = db.Column(db.Integer, db.ForeignKey("portal_user.id", ondelete="SET NULL"))
+    decided_by_id = db.Column(db.Integer, db.ForeignKey("portal_user.id", ondelete="SET NULL"))
+    decided_at = db.Column(db.DateTime)
+    return_sent_at = db.Column(db.DateTime)
+    received_at = db.Column(db.DateTime)
+    refunded_at = db.Column(db.DateTime)
+    closed_at = db.Column(db.DateTime)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    order = db.relationship(Order)
+    decided_by = db.relationship("User", foreign_keys=[decided_by_id])
+    lines = db.relationship("AfterSalesLine", back_populates="case", order_by="AfterSalesLine.id",
+                            cascade="all, delete-orphan")
+    photos = db.relationship("AfterSalesPhoto", back_populates="case", order_by="AfterSalesPhoto.id",
+                             cascade="all, delete-orphan")
+
+    __table_args__ = (
+        Index("ix_orders_after_sales_case_order", "order_id", "id"),
+        Index("ix_orders_after_sales_case_merchant", "merchant_id", "status", "id"),
+        CheckConstraint("requested_amount >= 0 AND (approved_amount IS NULL OR approved_amount >= 0)",
+                        name="amounts_not_negative"),
+    )
+
+
+class AfterSalesLine(db.Model):
+    """Units of one order line a case is about; once the goods are back, how
+    many came and whether they are sellable again or damaged. Reached through
+    its case (which carries the scope)."""
+
+    __tablename__ = "orders_after_sales_line"
+
+    id = db.Column(db.Integer, primary_key=True)
+    case_id = db.Column(db.Integer, db.ForeignKey("orders_after_sales_case.id", ondelete="CASCADE"), nullable=False)
+    line_id = db.Column(db.Integer, db.ForeignKey("orders_order_line.id"), nullable=False)
+    qty = db.Column(db.Integer, nullable=False)
+    returned_qty = db.Column(db.Integer)  # NULL until the goods are received
+    restock = db.Column(db.String(16))  # sellable or damaged, once received
+
+    case = db.relationship(AfterSalesCase, back_populates="lines")
+    line = db.relationship(OrderLine)
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "line_id", name="uq_orders_after_sales_line_case_line"),
+        CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("returned_qty IS NULL OR (returned_qty >= 0 AND returned_qty <= qty)",
+                        name="returned_within_qty"),
+    )
+
+
+class AfterSalesPhoto(db.Model):
+    """A photo the buyer sent as evidence (a checked, re-encoded ``StoredFile``)."""
+
+    __tablename__ = "orders_after_sales_photo"
+
+    id = db.Column(db.Integer, primary_key=True)
+    case_id = db.Column(db.Integer, db.ForeignKey("orders_after_sales_case.id", ondelete="CASCADE"), nullable=False)
+    file_id = db.Column(db.Integer, db.ForeignKey("portal_stored_file.id"), nullable=False)
+
+    case = db.relationship(AfterSalesCase, back_populates="photos")
+    file = db.relationship("StoredFile")
+
+    __table_args__ = (Index("ix_orders_after_sales_photo_case", "case_id"),)
+
+
+MODELS = [Checkout, Order, OrderLine, Adjustment, Shipment, ShipmentLine, Payment, OrderHistory, IdempotencyKey,
+          AfterSalesCase, AfterSalesLine, AfterSalesPhoto]

@@ -17,8 +17,9 @@ from portal.extensions import db
 from portal.money import quantize
 
 from ..events import AfterSalesRequested, OrderCancelled, OrderClosed, OrderCompleted, OrderPaid, OrderShipped
-from ..models import (AFTER_SALES, CANCELLED, CLOSED, COMPLETED, LIVE_STATES, PENDING_RECEIPT, PENDING_SHIPMENT,
-                      REFUND, SHIPMENT_CANCELLED, SHIPMENT_PENDING, SHIPMENT_SHIPPED, Order, Payment)
+from ..models import (AFTER_SALES, CANCELLED, CASE_OPEN, CLOSED, COMPLETED, LIVE_STATES, PENDING_RECEIPT,
+                      PENDING_SHIPMENT, REFUND, SHIPMENT_CANCELLED, SHIPMENT_PENDING, SHIPMENT_SHIPPED, AfterSalesCase,
+                      Order, Payment)
 from . import stock
 from .core import ORDER, REFUND as REFUND_RESOURCE, audit, now_or, reach, text
 from .errors import InvalidField, InvalidTransition, NotPaid, OrderNotFound, OrderNotLive, UnallocatedLine
@@ -238,6 +239,11 @@ def close(actor, order, note="", now=None, automatic=False):
                 "the after-sales window is open until %(deadline)s UTC",
                 deadline=order.after_sales_deadline.strftime("%Y-%m-%d %H:%M")))
         conditions = (Order.after_sales_deadline < now,)
+    if order.state == AFTER_SALES and db.session.execute(
+            select(AfterSalesCase.id).where(AfterSalesCase.order_id == order.id,
+                                            AfterSalesCase.status.in_(CASE_OPEN)).limit(1)).first():
+        raise InvalidTransition(order.number, order.state, CLOSED, _(
+            "an after-sales case is still open: settle, reject or withdraw it first"))
     with db.session.begin_nested():
         from_state = move(order, CLOSED, now, conditions=conditions)
         log(actor, order, from_state, CLOSED, OrderClosed(order.id, order.number, order.merchant_id, automatic),

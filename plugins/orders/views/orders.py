@@ -5,7 +5,7 @@ commits on success and rolls back on a business error, which the order's
 panel shows in place."""
 from decimal import Decimal
 
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import abort, flash, make_response, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,16 +16,22 @@ from portal import access
 from portal.documents import send_document
 from portal.events import EventRejected
 from portal.extensions import db
+from portal.i18n import N_
+from portal.models import utcnow
 from portal.money import quantize
 from portal.paging import paginate
+from portal.uploads import stored_path, thumbnail
 from portal.views import PortalView
 
 from ..documents import (DocumentRefused, credit_note_refusal, find_credit_note, find_invoice, invoice_refusal,
                          issue_credit_note, issue_invoice, issued_numbers, packing_slip_pdf, printable_shipments)
 from ..models import (AFTER_SALES, CANCELLED, CLOSED, COMPLETED, PENDING_PAYMENT, PENDING_RECEIPT,
                       SHIPMENT_PENDING, STATES, Order, Shipment)
+from ..models import (CASE_KINDS, CASE_OPEN, CASE_REASONS, CASE_STATUSES, RESTOCK_CHOICES, AfterSalesCase,
+                      AfterSalesPhoto)
 from ..services import (OrdersError, cancel, close, paid_amount, receive, record_payment, request_after_sales,
                         ship, targets)
+from ..services import after_sales
 from ..services.errors import state_label
 from .orders_list import OrderFilters, merchant_choices
 
@@ -118,6 +124,61 @@ class OrdersView(PortalView):
         order = self._writable(order_id)
         return self._attempt(order, "close", _("Order closed."), lambda: close(
             _actor(), order, note=request.form.get("note", "").strip()))
+
+    # -- after-sales ------------------------------------------------------------
+    # Opening a case, recording the return and receiving the goods is order
+    # work; deciding, refunding and closing is refund work (orders.refund).
+    # The page gates on the level, the service checks it again.
+
+    @expose("/<int:order_id>/cases", methods=["POST"])
+    def open_case(self, order_id):
+        """Open an after-sales case: kind, reason, units per line, amount, photos (multipart)."""
+        order = self._writable(order_id)
+        form = request.form
+        lines = [(key.split("-", 1)[1], value) for key, value in form.items() if key.startswith("qty-")]
+        return self._attempt(order, "open_case", _("After-sales case opened."), lambda: after_sales.open_case(
+            _actor(), order, form.get("kind", ""), form.get("reason", ""), form.get("note", ""), lines,
+            form.get("amount", ""), request.files.getlist("photos")))
+
+    @expose("/<int:order_id>/cases/<int:case_id>/<step>", methods=["POST"])
+    def case_step(self, order_id, case_id, step):
+        """One step of a case (``CASE_STEPS``): approve, reject, return, receive, refund, exchange, withdraw."""
+        if step not in CASE_STEPS:
+            abort(404)
+        resource, done, call = CASE_STEPS[step]
+        order = access.get_or_404(Order, order_id, RESOURCE, "read")
+        case = access.get_or_404(AfterSalesCase, case_id, RESOURCE, "read")
+        if case.order_id != order.id:
+            abort(404)
+        if access.record_level(resource, order) < access.WRITE:
+            abort(403)
+        return self._attempt(order, f"case-{case.id}", _(done), lambda: call(_actor(), case, request.form))
+
+    @expose("/<int:order_id>/cases/photos/<int:photo_id>")
+    def case_photo(self, order_id, photo_id):
+        """A photo sent with a case, for those who may read the order (``?thumb=1``: small)."""
+        order = access.get_or_404(Order, order_id, RESOURCE, "read")
+        photo = db.session.get(AfterSalesPhoto, photo_id)
+        if photo is None or photo.case.order_id != order.id:
+            abort(404)
+        stored = photo.file
+        path = thumbnail(stored, 160) if request.args.get("thumb") == "1" else stored_path(stored)
+        response = send_file(path, mimetype=stored.content_type, max_age=3600, conditional=True)
+        response.headers["Cache-Control"] = "private, max-age=3600"
+        return response
+
+    def _after_sales(self, order):
+        """The cases of the order and what this user may do with them."""
+        cases = after_sales.cases_of(order)
+        handle = access.record_level(RESOURCE, order) >= access.WRITE
+        window_open = order.state == PENDING_RECEIPT or (order.state == COMPLETED and (
+            order.after_sales_deadline is None or utcnow() <= order.after_sales_deadline))
+        still_open = any(c.status in CASE_OPEN for c in cases)
+        return {"cases": cases, "can_handle": handle,
+                "can_decide": access.record_level(REFUND, order) >= access.WRITE,
+                "can_open": handle and (window_open or (order.state == AFTER_SALES and not still_open)),
+                "kinds": CASE_KINDS, "reasons": CASE_REASONS, "statuses": CASE_STATUSES,
+                "restock_choices": RESTOCK_CHOICES, "refundable": after_sales.refundable(order)}
 
     # -- documents --------------------------------------------------------------
     # An issued invoice or credit note is read with orders.invoice read; the
@@ -233,7 +294,7 @@ class OrdersView(PortalView):
         shipments = self._shipments(order)
         return self.render("orders/detail.html", partial=partial, order=order, paid=paid,
                            owed=max(order.total - paid, Decimal(0)), shipments=shipments,
-                           documents=self._documents(order, shipments),
+                           documents=self._documents(order, shipments), after_sales=self._after_sales(order),
                            actions=self._actions(order), money=money, state_label=state_label,
                            methods=PAYMENT_METHODS, **{"error": None, "action": None, "done": None, "form": {},
                                                         **extra})
@@ -252,10 +313,34 @@ class OrdersView(PortalView):
             offered.add("receive")
         if CANCELLED in allowed:
             offered.add("cancel")
-        if AFTER_SALES in allowed:
-            offered.add("after_sales")
+        # after-sales starts with a case (the after-sales panel), which says what the buyer asks for
         # settling an after-sales case is refund work (the service checks it too)
         if CLOSED in allowed and (order.state != AFTER_SALES or access.record_level(REFUND, order) >= access.WRITE):
             offered.add("close")
         return offered
 
+
+
+def _restock(form):
+    """``{order line id: (units, decision)}`` from the receive form's ``qty-<id>`` / ``restock-<id>`` fields."""
+    return {key[4:]: (value, form.get(f"restock-{key[4:]}", "")) for key, value in form.items()
+            if key.startswith("qty-")}
+
+
+# step -> (the resource it needs written, the message on success, the service call)
+CASE_STEPS = {
+    "approve": (REFUND, N_("Case approved."),
+                lambda actor, case, form: after_sales.approve(actor, case, form.get("amount", ""))),
+    "reject": (REFUND, N_("Case rejected."),
+               lambda actor, case, form: after_sales.reject(actor, case, form.get("reason", ""))),
+    "return": (RESOURCE, N_("Return tracking recorded."),
+               lambda actor, case, form: after_sales.record_return(actor, case, form.get("carrier", ""),
+                                                                   form.get("tracking_number", ""))),
+    "receive": (RESOURCE, N_("Returned goods received."),
+                lambda actor, case, form: after_sales.receive_return(actor, case, _restock(form))),
+    "refund": (REFUND, N_("Refund recorded."), lambda actor, case, form: after_sales.refund(actor, case)),
+    "exchange": (REFUND, N_("Exchange completed."),
+                 lambda actor, case, form: after_sales.complete_exchange(actor, case, form.get("note", ""))),
+    "withdraw": (REFUND, N_("Case withdrawn."),
+                 lambda actor, case, form: after_sales.withdraw(actor, case, form.get("note", ""))),
+}
