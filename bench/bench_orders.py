@@ -19,11 +19,11 @@ PostgreSQL: PORTAL_BENCH_DATABASE_URL, else the database portal_bench on the
 local server (created when missing). Every table in it is dropped first.
 """
 import argparse
+import io
 import json
 import multiprocessing
 import os
 import random
-import re
 import sys
 import tempfile
 import time
@@ -273,6 +273,7 @@ def measure_api(app, url, args):
 def measure_pdf(app, args):
     """The portal's invoice (data, template, fonts, safe fetcher) against
     WeasyPrint alone rendering the HTML the portal made, with the same fetcher."""
+    from pypdf import PdfReader
     from weasyprint import HTML
 
     from plugins.orders import documents
@@ -303,7 +304,7 @@ def measure_pdf(app, args):
             fn()
             peaks.append(tracemalloc.get_traced_memory()[1] / 1e6)
             tracemalloc.stop()
-        pages = len(re.findall(rb"/Type\s*/Page\b", portal()))
+        pages = len(PdfReader(io.BytesIO(portal())).pages)
     print(f"\ninvoice PDF ({len(order.lines)} lines, {pages} page(s)): portal p50 {pct(portal_times, 50):.0f} ms, "
           f"p95 {pct(portal_times, 95):.0f} ms, peak Python memory {peaks[0]:.1f} MB; WeasyPrint alone p50 "
           f"{pct(bare_times, 50):.0f} ms, p95 {pct(bare_times, 95):.0f} ms, {peaks[1]:.1f} MB; portal / bare "
