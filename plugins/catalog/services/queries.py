@@ -19,7 +19,7 @@ from portal import access
 from portal.extensions import db
 from portal.money import minor_unit
 from sqlalchemy import and_, any_, column, func, or_, select, table, union
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..models import (REVIEW_PENDING, REVIEW_STATUSES, SEARCH_TABLE, SHELF_ON, SHELF_STATUSES, Category,
                       Product, Sku)
@@ -80,7 +80,10 @@ def product_query(filters, user=None, level="read"):
     if filters.review:
         query = query.where(Product.review_status == filters.review)
     return query.order_by(*SORTS[filters.sort]).options(
-        selectinload(Product.merchant), selectinload(Product.category), selectinload(Product.brand))
+        # many-to-one each: joined into the page's one query rather than three more round trips
+        # (outer joins: SQLite then keeps reading the products first, in the page's order)
+        joinedload(Product.merchant), joinedload(Product.category),
+        joinedload(Product.brand))
 
 
 # SQLite's FTS5 index of the titles (models.SQLITE_SEARCH_DDL); not in the
