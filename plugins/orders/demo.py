@@ -27,6 +27,7 @@ SEED = 20261126
 CHANNEL = "demo"
 ORDERS = 2000
 UNPAID = 8
+TRIES = 5
 DAYS = 120
 CARRIERS = ("SF Express", "ZTO Express", "YTO Express", "JD Logistics", "EMS")
 METHODS = ("alipay", "wechat_pay", "unionpay")
@@ -66,7 +67,8 @@ def load_demo(merchants, echo):
         age = timedelta(days=DAYS) * (1 - number / count) ** 2 + timedelta(minutes=rng.randint(0, 600))
         if number >= count - UNPAID:
             age = timedelta(minutes=rng.randint(1, 15))  # just placed: still waiting for payment
-        outcome = _play(rng, skus, number, now - age, now)
+        # a shopper whose basket the stock cannot serve picks other goods
+        outcome = next(filter(None, (_play(rng, skus, number, now - age, now) for _try in range(TRIES))), None)
         if outcome:
             placed[outcome] = placed.get(outcome, 0) + 1
     db.session.flush()
@@ -94,8 +96,8 @@ def _play(rng, skus, number, at, now):
 
 def _advance(rng, order, at, now, number):
     age, roll = now - at, rng.random()
-    if age < timedelta(minutes=20) or (age < timedelta(days=2) and roll < 0.1):
-        return  # waiting for payment (recent enough that the unpaid timer has not cancelled it)
+    if age < timedelta(minutes=20):
+        return  # waiting for payment: recent enough that the unpaid timer has not cancelled it
     if roll < 0.08:
         cancel(None, order, note="Buyer changed their mind.", now=at + timedelta(minutes=10))
         return
