@@ -15,23 +15,22 @@
 SKU codes are looked up within the import's merchant only, so another
 merchant's SKU is an unknown SKU.
 """
-import io
 import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage
 
 from plugins.catalog.models import Sku
 from plugins.catalog.services.imports import open_table
 from plugins.catalog.services.sheets import SheetError
-from portal import access, uploads
+from portal import access
 from portal.events import EventRejected
 from portal.extensions import db
 from portal.i18n import N_
+from portal import imports as sheets
 from portal.imports import RowError
-from portal.models import Merchant, StoredFile
+from portal.models import Merchant
 
 from ..models import ON_HAND, Stock, StockLedger, Warehouse
 from .core import audit, guard
@@ -152,57 +151,28 @@ def too_large_message(name):
              name=name or _("The file"), size=size_label())
 
 
+def _empty_message(name):
+    return _("%(name)s is empty; its first row must name the columns sku, warehouse, counted and reason.",
+             name=name)
+
+
 def size_label():
     """The size limit for people: "2 MB"."""
-    if MAX_BYTES < 1024 * 1024:
-        return f"{MAX_BYTES // 1024} KB"
-    return f"{MAX_BYTES / (1024 * 1024):g} MB"
-
-
-def _check_text(name, data):
-    """Refuse a CSV that is not UTF-8 text, or holds nothing but blanks."""
-    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportRefused(_("%(name)s is not a CSV file; save it as \"CSV UTF-8\" or as an Excel workbook "
-                              "(.xlsx).", name=name))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportRefused(_("%(name)s is not UTF-8 text; save it as \"CSV UTF-8\" or as an Excel workbook "
-                              "(.xlsx).", name=name)) from None
-    if not text.strip():
-        raise ImportRefused(_("%(name)s is empty; its first row must name the columns sku, warehouse, counted "
-                              "and reason.", name=name))
+    return sheets.size_label(MAX_BYTES)
 
 
 def store_count_file(actor, file_storage, merchant_id):
     """Keep an uploaded CSV or XLSX for ``check_counts``; at most ``MAX_BYTES``
     are read. Returns the ``StoredFile`` (flushed; the caller commits)."""
     merchant = import_merchant(actor, merchant_id)
-    if file_storage is None or not getattr(file_storage, "filename", ""):
-        raise ImportRefused(_("File: choose a CSV or Excel (.xlsx) file."))
-    name = file_storage.filename.replace("\\", "/").rsplit("/", 1)[-1]
-    data = file_storage.stream.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise ImportRefused(too_large_message(name))
-    if not data:
-        raise ImportRefused(_("%(name)s is empty; its first row must name the columns sku, warehouse, counted "
-                              "and reason.", name=name))
-    if not data.startswith(b"PK\x03\x04"):
-        _check_text(name, data)
-    try:
-        return uploads.store_upload(FileStorage(io.BytesIO(data), filename=name), KIND, merchant_id=merchant.id,
-                                    actor=actor, allowed=("text/csv", uploads.XLSX), max_bytes=MAX_BYTES)
-    except uploads.UploadRejected as exc:
-        raise ImportRefused(str(exc)) from None
+    return sheets.store_sheet(actor, file_storage, KIND, merchant.id, MAX_BYTES, ImportRefused, too_large_message,
+                              _empty_message)
 
 
 def count_file(actor, file_id):
     """The stored count file ``actor`` uploaded, or None (another user's file,
     or another kind of file, is not found)."""
-    stored = db.session.get(StoredFile, file_id)
-    if stored is None or stored.kind != KIND or actor is None or stored.created_by_id != actor.id:
-        return None
-    return stored
+    return sheets.uploaded_sheet(actor, file_id, KIND)
 
 
 # -- reading and checking -------------------------------------------------------------

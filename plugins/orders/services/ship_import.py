@@ -16,24 +16,23 @@ apply (all rows or none). Built like the inventory's stock-count import.
 Order numbers are looked up within the import's merchant only, so another
 merchant's order is an unknown order.
 """
-import io
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from werkzeug.datastructures import FileStorage
 
 from plugins.catalog.services.imports import open_table
 from plugins.catalog.services.sheets import SheetError
 from plugins.inventory.services import InventoryError
-from portal import access, uploads
+from portal import access
 from portal.audit import record
 from portal.events import EventRejected
 from portal.extensions import db
 from portal.i18n import N_
+from portal import imports as sheets
 from portal.imports import RowError
-from portal.models import Merchant, StoredFile
+from portal.models import Merchant
 
 from ..models import PENDING_SHIPMENT, SHIPMENT_PENDING, Order, Shipment
 from .core import ORDER, guard, reach
@@ -161,9 +160,7 @@ def merchants_for(actor):
 
 def size_label():
     """The size limit for people: "2 MB"."""
-    if MAX_BYTES < 1024 * 1024:
-        return f"{MAX_BYTES // 1024} KB"
-    return f"{MAX_BYTES / (1024 * 1024):g} MB"
+    return sheets.size_label(MAX_BYTES)
 
 
 def too_large_message(name):
@@ -177,48 +174,18 @@ def _empty_message(name):
              "warehouse.", name=name)
 
 
-def _check_text(name, data):
-    """Refuse a CSV that is not UTF-8 text, or holds nothing but blanks."""
-    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportRefused(_("%(name)s is not a CSV file; save it as \"CSV UTF-8\" or as an Excel workbook "
-                              "(.xlsx).", name=name))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportRefused(_("%(name)s is not UTF-8 text; save it as \"CSV UTF-8\" or as an Excel workbook "
-                              "(.xlsx).", name=name)) from None
-    if not text.strip():
-        raise ImportRefused(_empty_message(name))
-
-
 def store_ship_file(actor, file_storage, merchant_id):
     """Keep an uploaded CSV or XLSX for ``check_shipments``; at most
     ``MAX_BYTES`` are read. Returns the ``StoredFile`` (flushed; the caller commits)."""
     merchant = import_merchant(actor, merchant_id)
-    if file_storage is None or not getattr(file_storage, "filename", ""):
-        raise ImportRefused(_("File: choose a CSV or Excel (.xlsx) file."))
-    name = file_storage.filename.replace("\\", "/").rsplit("/", 1)[-1]
-    data = file_storage.stream.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise ImportRefused(too_large_message(name))
-    if not data:
-        raise ImportRefused(_empty_message(name))
-    if not data.startswith(b"PK\x03\x04"):
-        _check_text(name, data)
-    try:
-        return uploads.store_upload(FileStorage(io.BytesIO(data), filename=name), KIND, merchant_id=merchant.id,
-                                    actor=actor, allowed=("text/csv", uploads.XLSX), max_bytes=MAX_BYTES)
-    except uploads.UploadRejected as exc:
-        raise ImportRefused(str(exc)) from None
+    return sheets.store_sheet(actor, file_storage, KIND, merchant.id, MAX_BYTES, ImportRefused, too_large_message,
+                              _empty_message)
 
 
 def ship_file(actor, file_id):
     """The stored shipping file ``actor`` uploaded, or None (another user's
     file, or another kind of file, is not found)."""
-    stored = db.session.get(StoredFile, file_id)
-    if stored is None or stored.kind != KIND or actor is None or stored.created_by_id != actor.id:
-        return None
-    return stored
+    return sheets.uploaded_sheet(actor, file_id, KIND)
 
 
 # -- reading and checking -------------------------------------------------------------
