@@ -28,8 +28,10 @@ from portal.models import IssuedDocument, utcnow
 from portal.money import quantize
 
 from .models import CANCELLED, PENDING_PAYMENT, REFUND, SHIPMENT_CANCELLED, SHIPMENT_SHIPPED, Payment
+from .services.core import reach
 from .services.errors import OrdersError, state_label
 
+INVOICE_RESOURCE = "orders.invoice"
 INVOICE = DocumentKind("orders.invoice", N_("Invoice"), "orders/documents/invoice.html", "INV-")
 CREDIT_NOTE = DocumentKind("orders.credit_note", N_("Credit note"), "orders/documents/credit_note.html", "CN-")
 # not numbered: a packing slip is identified by its order and shipment
@@ -119,8 +121,11 @@ def issued_numbers(order):
 
 
 def issue_invoice(actor, order, now=None):
-    """The order's invoice, issued (numbered, rendered, stored) the first
-    time; ``DocumentRefused`` for an order that was never paid. Does not commit."""
+    """The order's invoice, issued (numbered, rendered, stored, audited) the
+    first time; later calls return the stored copy unchanged. Needs
+    ``orders.invoice`` write on the order; ``DocumentRefused`` for an order
+    that was never paid. Does not commit."""
+    reach(actor, order, INVOICE_RESOURCE, "write")
     existing = find_invoice(order)
     if existing is not None:
         return existing
@@ -134,7 +139,9 @@ def issue_invoice(actor, order, now=None):
 def issue_credit_note(actor, order, now=None):
     """The credit note for a cancelled order's refunds, issued the first time;
     it names the invoice it credits when one was issued. ``DocumentRefused``
-    when the order is not cancelled or nothing was refunded. Does not commit."""
+    when the order is not cancelled or nothing was refunded. Needs
+    ``orders.invoice`` write on the order. Does not commit."""
+    reach(actor, order, INVOICE_RESOURCE, "write")
     existing = find_credit_note(order)
     if existing is not None:
         return existing

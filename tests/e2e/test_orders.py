@@ -1,8 +1,9 @@
 """Orders in the browser: an order placed through the service (a demo SKU
 with stock received for it) is opened from the list, paid in full from the
-payment form, then shipped with a carrier and tracking number; each form's
+payment form, then shipped with a carrier and tracking number, and its
+invoice issued with the "Issue invoice" button and printed; each form's
 answer is swapped in by HTMX, and the page shows "Pending receipt" with the
-tracking number."""
+tracking number and the invoice's number."""
 import subprocess
 import sys
 
@@ -35,7 +36,7 @@ with app.app_context():
 """
 
 
-def test_an_order_is_paid_and_shipped_from_its_page(signed_in, server, server_env, demo_data, screenshot):
+def test_an_order_is_paid_shipped_and_its_invoice_printed_from_its_page(signed_in, server, server_env, demo_data, screenshot):
     result = subprocess.run([sys.executable, "-c", SETUP], cwd=ROOT, env=server_env, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -62,3 +63,12 @@ def test_an_order_is_paid_and_shipped_from_its_page(signed_in, server, server_en
     page.reload()  # written, not only shown
     assert page.locator('[data-testid="order-state"]').inner_text() == "Pending receipt"
     assert "SFE2E0001" in page.locator('[data-testid="tracking"]').first.inner_text()
+    page.get_by_role("button", name="Issue invoice").click()
+    page.locator('[data-testid="action-done"]', has_text="issued.").wait_for()
+    link = page.locator('[data-testid="invoice-link"]')
+    assert link.inner_text().startswith("Invoice INV-")
+    invoice = page.request.get(server + link.get_attribute("href"))
+    assert invoice.status == 200 and invoice.headers["content-type"] == "application/pdf"
+    assert invoice.body().startswith(b"%PDF-")
+    assert page.request.get(server + link.get_attribute("href")).body() == invoice.body()  # the stored copy
+    screenshot("orders-invoiced")

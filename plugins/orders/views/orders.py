@@ -180,23 +180,42 @@ class OrdersView(PortalView):
                 "kinds": CASE_KINDS, "reasons": CASE_REASONS, "statuses": CASE_STATUSES,
                 "restock_choices": RESTOCK_CHOICES, "refundable": after_sales.refundable(order)}
 
-    # -- documents --------------------------------------------------------------
-    # An issued invoice or credit note is read with orders.invoice read; the
-    # first request for one issues it (number, render, store), which needs
-    # orders.invoice write. Issuing on GET is safe to repeat: the document is
-    # issued once per order and every later request serves the stored bytes.
+    # -- documents ---------------------------------------------------------------
+    # Issuing an invoice or credit note takes a number and keeps the PDF, so it
+    # is a POST (orders.invoice write) from the order's page; the .pdf URLs
+    # only serve what was issued (orders.invoice read), byte for byte.
+
+    @expose("/<int:order_id>/invoice", methods=["POST"])
+    def issue_invoice(self, order_id):
+        """Issue the order's invoice (numbered, stored, audited) once it is paid."""
+        order = self._issuable(order_id)
+        before = find_invoice(order)
+        return self._attempt(order, "invoice", lambda doc: _issued_message(_("Invoice"), doc, before),
+                             lambda: issue_invoice(_actor(), order))
+
+    @expose("/<int:order_id>/credit-note", methods=["POST"])
+    def issue_credit_note(self, order_id):
+        """Issue the credit note of a cancelled paid order's refunds."""
+        order = self._issuable(order_id)
+        before = find_credit_note(order)
+        return self._attempt(order, "credit_note", lambda doc: _issued_message(_("Credit note"), doc, before),
+                             lambda: issue_credit_note(_actor(), order))
 
     @expose("/<int:order_id>/invoice.pdf")
     def invoice(self, order_id):
-        """The order's invoice, issued on first request once the order is paid."""
+        """The order's issued invoice, the stored bytes."""
         order = access.get_or_404(Order, order_id, INVOICE, "read")
-        return self._document(order, find_invoice, invoice_refusal, issue_invoice)
+        return self._document(order, find_invoice(order), _(
+            "Order %(order)s has no invoice yet: issue it with the \"Issue invoice\" button on the order's "
+            "page.", order=order.number), invoice_refusal(order))
 
     @expose("/<int:order_id>/credit-note.pdf")
     def credit_note(self, order_id):
-        """The credit note for a cancelled paid order's refunds."""
+        """The order's issued credit note, the stored bytes."""
         order = access.get_or_404(Order, order_id, INVOICE, "read")
-        return self._document(order, find_credit_note, credit_note_refusal, issue_credit_note)
+        return self._document(order, find_credit_note(order), _(
+            "Order %(order)s has no credit note yet: issue it with the \"Issue credit note\" button on the "
+            "order's page.", order=order.number), credit_note_refusal(order))
 
     @expose("/<int:order_id>/packing-slip.pdf")
     def packing_slip(self, order_id):
@@ -213,7 +232,7 @@ class OrdersView(PortalView):
         try:
             pdf = packing_slip_pdf(order, shipments)
         except DocumentRefused as exc:
-            return self._refused(str(exc))
+            return self._refused(order, str(exc), 409)
         response = make_response(pdf)
         response.mimetype = "application/pdf"
         name = f"{order.number}-packing-slip{'-' + wanted if wanted else ''}.pdf"
@@ -221,27 +240,22 @@ class OrdersView(PortalView):
         response.headers["Cache-Control"] = "private, no-cache"
         return response
 
-    def _document(self, order, find, refusal, issue):
-        """Serve the stored copy; issue it first when there is none (409 with
-        the reason when the order cannot have one, 403 without write)."""
-        doc = find(order)
+    def _document(self, order, doc, missing, refusal):
+        """Serve the stored copy; 404 with what to do when none was issued
+        (and why it cannot be yet, when that is so)."""
         if doc is None:
-            problem = refusal(order)
-            if problem:
-                return self._refused(problem)
-            if access.record_level(INVOICE, order) < access.WRITE:
-                abort(403)  # may print issued documents, not issue them
-            try:
-                doc = issue(_actor(), order)
-                db.session.commit()
-            except DocumentRefused as exc:  # the order changed since the check above
-                db.session.rollback()
-                return self._refused(str(exc))
+            return self._refused(order, refusal or missing, 404)
         return send_document(doc, f"{doc.number}.pdf")
 
-    def _refused(self, message):
-        """409 with the reason; the order's page does not offer such links."""
-        return self.render("errors/message.html", message=message), 409
+    def _refused(self, order, message, status):
+        """The reason, with the way back to the order's page."""
+        return self.render("orders/no_document.html", order=order, message=message), status
+
+    def _issuable(self, order_id):
+        order = access.get_or_404(Order, order_id, INVOICE, "read")
+        if access.record_level(INVOICE, order) < access.WRITE:
+            abort(403)  # may print issued documents, not issue them
+        return order
 
     def _documents(self, order, shipments):
         """The documents links the order's page offers: what exists or may be issued, for this user."""
@@ -276,8 +290,10 @@ class OrdersView(PortalView):
         200 so HTMX swaps it in."""
         error, order_id = None, order.id  # a rollback expires ``order``
         try:
-            call()
+            result = call()
             db.session.commit()
+            if callable(done):  # a message that names what the call made
+                done = done(result)
         except (OrdersError, InventoryError, EventRejected, access.AccessDenied) as exc:
             db.session.rollback()
             error = str(exc)
@@ -319,6 +335,12 @@ class OrdersView(PortalView):
             offered.add("close")
         return offered
 
+
+
+def _issued_message(title, doc, before):
+    if before is not None:  # a second click, or another tab: the number stands
+        return _("%(title)s %(number)s was already issued; nothing changed.", title=title, number=doc.number)
+    return _("%(title)s %(number)s issued.", title=title, number=doc.number)
 
 
 def _restock(form):

@@ -1,7 +1,9 @@
-"""The orders' documents through the client: the invoice's text and fonts,
-served byte for byte, numbered gap-free per merchant and year, refused before
-payment, scoped to the merchant; the credit note of a cancelled paid order;
-packing slips per shipment without prices; who may issue and who may print."""
+"""The orders' documents through the client: the invoice issued by a POST
+from the order's page, its text and fonts, served byte for byte, numbered
+gap-free per merchant and year, refused before payment, scoped to the
+merchant; the .pdf URLs never issue; the credit note of a cancelled paid
+order; packing slips per shipment without prices; who may issue and who may
+print."""
 import hashlib
 import subprocess
 from decimal import Decimal
@@ -49,6 +51,13 @@ def get_pdf(client, url):
     return response
 
 
+def issue(client, order, kind="invoice"):
+    """Issue a document as the order's page does (non-HTMX: a redirect and a flash)."""
+    response = client.post(f"/orders/{order.id}/{kind}")
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
 def issued(db, kind):
     return db.session.execute(select(IssuedDocument.number).where(IssuedDocument.kind == kind)
                               .order_by(IssuedDocument.id)).scalars().all()
@@ -62,6 +71,7 @@ def test_the_invoice_shows_number_parties_lines_adjustments_and_totals_in_both_l
     order = order_in(store, "pending_shipment", lines=[(store.a.id, 2), (store.b.id, 1)])
     assert order.total == Decimal("30.00") - Decimal("3.00") + Decimal("8.00")
     login_as("merchant_admin", merchant=store.m)
+    issue(client, order)
     response = get_pdf(client, f"/orders/{order.id}/invoice.pdf")
     text = pdf_text(tmp_path, response.data)
     number = f"INV-{YEAR}-000001"
@@ -82,6 +92,10 @@ def test_the_invoice_shows_number_parties_lines_adjustments_and_totals_in_both_l
 def test_the_invoice_is_issued_once_and_served_again_byte_for_byte(db, client, login_as, store, fakes):
     order = order_in(store, "pending_shipment")
     login_as("merchant_admin", merchant=store.m)
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert 'data-testid="issue-invoice"' in page and 'data-testid="invoice-link"' not in page
+    answer = client.post(f"/orders/{order.id}/invoice", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f"Invoice INV-{YEAR}-000001 issued." in answer and 'data-testid="invoice-link"' in answer
     first = get_pdf(client, f"/orders/{order.id}/invoice.pdf")
     second = get_pdf(client, f"/orders/{order.id}/invoice.pdf")
     assert first.data == second.data
@@ -89,9 +103,32 @@ def test_the_invoice_is_issued_once_and_served_again_byte_for_byte(db, client, l
     assert first.headers["ETag"].strip('"') == second.headers["ETag"].strip('"') == digest
     assert client.get(f"/orders/{order.id}/invoice.pdf",
                       headers={"If-None-Match": f'"{digest}"'}).status_code == 304
+    # a second click (another tab) keeps the number and the stored bytes
+    again = client.post(f"/orders/{order.id}/invoice", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f"Invoice INV-{YEAR}-000001 was already issued; nothing changed." in again
+    assert get_pdf(client, f"/orders/{order.id}/invoice.pdf").data == first.data
     assert issued(db, "orders.invoice") == [f"INV-{YEAR}-000001"]
     assert db.session.execute(select(func.count()).select_from(AuditLog).where(
         AuditLog.action == "document.issued", AuditLog.target == f"orders.invoice:{order.number}")).scalar() == 1
+
+
+def test_reading_the_pdf_never_issues_the_invoice(db, client, login_as, store, fakes):
+    order = order_in(store, "pending_shipment")
+    login_as("merchant_admin", merchant=store.m)
+    response = client.get(f"/orders/{order.id}/invoice.pdf")
+    assert response.status_code == 404
+    assert f"Order {order.number} has no invoice yet" in response.get_data(as_text=True)
+    assert "Issue invoice" in response.get_data(as_text=True)
+    assert issued(db, "orders.invoice") == []
+    assert db.session.execute(select(func.count()).select_from(AuditLog).where(
+        AuditLog.action == "document.issued")).scalar() == 0
+
+
+def test_issuing_is_a_post(db, client, login_as, store, fakes):
+    order = order_in(store, "pending_shipment")
+    login_as("merchant_admin", merchant=store.m)
+    assert client.get(f"/orders/{order.id}/invoice").status_code == 405
+    assert issued(db, "orders.invoice") == []
 
 
 def test_invoice_numbers_are_gap_free_per_merchant(db, client, login_as, store, fakes):
@@ -100,11 +137,12 @@ def test_invoice_numbers_are_gap_free_per_merchant(db, client, login_as, store, 
     unpaid = place_one(store)
     second = order_in(store, "completed")
     login_as("platform_admin")
-    get_pdf(client, f"/orders/{first.id}/invoice.pdf")
-    assert client.get(f"/orders/{unpaid.id}/invoice.pdf").status_code == 409  # takes no number
-    get_pdf(client, f"/orders/{theirs.id}/invoice.pdf")
-    get_pdf(client, f"/orders/{second.id}/invoice.pdf")
-    get_pdf(client, f"/orders/{first.id}/invoice.pdf")  # again: no new number
+    issue(client, first)
+    refused = client.post(f"/orders/{unpaid.id}/invoice", headers={"HX-Request": "true"})
+    assert "not paid yet" in refused.get_data(as_text=True)  # and takes no number
+    issue(client, theirs)
+    issue(client, second)
+    issue(client, first)  # again: no new number
     numbers = dict(db.session.execute(select(IssuedDocument.reference, IssuedDocument.number)
                                       .where(IssuedDocument.kind == "orders.invoice")).all())
     assert numbers == {first.number: f"INV-{YEAR}-000001", second.number: f"INV-{YEAR}-000002",
@@ -115,11 +153,13 @@ def test_an_unpaid_order_has_no_invoice(db, client, login_as, store, fakes):
     order = place_one(store)
     login_as("merchant_admin", merchant=store.m)
     response = client.get(f"/orders/{order.id}/invoice.pdf")
-    assert response.status_code == 409
+    assert response.status_code == 404
     assert "not paid yet" in response.get_data(as_text=True)
-    assert 'data-testid="invoice-link"' not in client.get(f"/orders/{order.id}").get_data(as_text=True)
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert 'data-testid="invoice-link"' not in page and 'data-testid="issue-invoice"' not in page
+    issue(client, order)
     cancelled = order_in(store, "cancelled")  # cancelled before payment
-    assert client.get(f"/orders/{cancelled.id}/invoice.pdf").status_code == 409
+    issue(client, cancelled)
     assert issued(db, "orders.invoice") == []
 
 
@@ -129,6 +169,8 @@ def test_another_merchants_order_documents_are_404(db, client, login_as, store, 
     for doc in ("invoice.pdf", "credit-note.pdf", "packing-slip.pdf",
                 f"packing-slip.pdf?shipment={theirs.shipments[0].id}"):
         assert client.get(f"/orders/{theirs.id}/{doc}").status_code == 404, doc
+    for action in ("invoice", "credit-note"):
+        assert client.post(f"/orders/{theirs.id}/{action}").status_code == 404, action
     assert issued(db, "orders.invoice") == []
 
 
@@ -137,12 +179,14 @@ def test_read_only_staff_print_issued_invoices_but_cannot_issue_one(db, client, 
     staff = factories.user("merchant_staff", store.m)  # orders.invoice: read
     admin = factories.user("merchant_admin", store.m)
     login(staff)
-    assert client.get(f"/orders/{order.id}/invoice.pdf").status_code == 403
-    assert 'data-testid="invoice-link"' not in client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert client.post(f"/orders/{order.id}/invoice").status_code == 403
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert 'data-testid="invoice-link"' not in page and 'data-testid="issue-invoice"' not in page
     assert issued(db, "orders.invoice") == []
     login(admin)
     page = client.get(f"/orders/{order.id}").get_data(as_text=True)
-    assert "Issue the invoice (PDF)" in page
+    assert 'data-testid="issue-invoice"' in page
+    issue(client, order)
     issued_copy = get_pdf(client, f"/orders/{order.id}/invoice.pdf").data
     login(staff)
     assert get_pdf(client, f"/orders/{order.id}/invoice.pdf").data == issued_copy
@@ -163,7 +207,7 @@ def packer(db, factories, merchant):
 def test_without_orders_invoice_invoices_and_credit_notes_are_403(db, client, login, store, fakes, factories):
     order = order_in(store, "pending_shipment")
     login(factories.user("merchant_admin", store.m))
-    get_pdf(client, f"/orders/{order.id}/invoice.pdf")
+    issue(client, order)
     login(packer(db, factories, store.m))
     assert client.get(f"/orders/{order.id}/invoice.pdf").status_code == 403
     assert client.get(f"/orders/{order.id}/credit-note.pdf").status_code == 403
@@ -179,13 +223,17 @@ def test_without_orders_invoice_invoices_and_credit_notes_are_403(db, client, lo
 def test_a_cancelled_paid_order_gets_a_credit_note_naming_its_invoice(db, client, login_as, store, fakes, tmp_path):
     order = order_in(store, "pending_shipment")
     login_as("merchant_admin", merchant=store.m)
-    assert client.get(f"/orders/{order.id}/credit-note.pdf").status_code == 409  # nothing refunded yet
-    get_pdf(client, f"/orders/{order.id}/invoice.pdf")
+    response = client.get(f"/orders/{order.id}/credit-note.pdf")
+    assert response.status_code == 404 and "no refund to credit" in response.get_data(as_text=True)
+    issue(client, order)
     response = client.post(f"/orders/{order.id}/cancel", data={"note": "Out of stock"})
     assert response.status_code == 302
     assert db.session.get(Order, order.id).state == "cancelled"
     page = client.get(f"/orders/{order.id}").get_data(as_text=True)
-    assert 'data-testid="credit-note-link"' in page
+    assert 'data-testid="issue-credit-note"' in page
+    assert client.get(f"/orders/{order.id}/credit-note.pdf").status_code == 404  # not issued by reading
+    issue(client, order, "credit-note")
+    assert 'data-testid="credit-note-link"' in client.get(f"/orders/{order.id}").get_data(as_text=True)
     text = pdf_text(tmp_path, get_pdf(client, f"/orders/{order.id}/credit-note.pdf").data)
     assert f"CN-{YEAR}-000001" in text and f"INV-{YEAR}-000001" in text
     assert "Credit note" in text and "退款" in text
@@ -197,10 +245,11 @@ def test_a_credit_note_without_an_invoice_says_none_was_issued(db, client, login
     order = order_in(store, "pending_shipment")
     login_as("merchant_admin", merchant=store.m)
     assert client.post(f"/orders/{order.id}/cancel", data={}).status_code == 302
+    issue(client, order, "credit-note")
     text = pdf_text(tmp_path, get_pdf(client, f"/orders/{order.id}/credit-note.pdf").data)
     assert "No invoice was issued for this order." in text and "INV-" not in text
     # the invoice of the paid-then-cancelled order may still be issued: it gets the merchant's next number
-    get_pdf(client, f"/orders/{order.id}/invoice.pdf")
+    issue(client, order)
     assert issued(db, "orders.invoice") == [f"INV-{YEAR}-000001"]
 
 
@@ -238,3 +287,16 @@ def test_an_order_without_shipments_has_no_packing_slip(db, client, login_as, st
     login_as("merchant_admin", merchant=store.m)
     assert client.get(f"/orders/{order.id}/packing-slip.pdf").status_code == 409
     assert 'data-testid="packing-slips-link"' not in client.get(f"/orders/{order.id}").get_data(as_text=True)
+
+
+def test_the_issuing_service_checks_the_actor_itself(db, store, fakes, factories):
+    from plugins.orders.documents import issue_invoice
+    from plugins.orders.services import OrderNotFound
+
+    order = order_in(store, "pending_shipment")
+    with pytest.raises(access.AccessDenied):
+        issue_invoice(factories.user("merchant_staff", store.m), order)  # orders.invoice: read
+    with pytest.raises(OrderNotFound):
+        issue_invoice(factories.user("merchant_admin", store.other), order)
+    assert issued(db, "orders.invoice") == []
+    assert issue_invoice(factories.user("merchant_admin", store.m), order).number == f"INV-{YEAR}-000001"
