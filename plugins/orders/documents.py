@@ -20,7 +20,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal import documents
+from portal import access, documents
 from portal.documents import DocumentKind
 from portal.extensions import db
 from portal.i18n import N_
@@ -134,6 +134,38 @@ def issue_invoice(actor, order, now=None):
         raise DocumentRefused(problem)
     return _issue(INVOICE, actor, order, now, lambda number, issued_on: _render(
         INVOICE, order, number, issued_on))
+
+
+class BatchRefused(DocumentRefused):
+    """Orders of a batch that cannot have their invoice; ``problems`` names each."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__(" ".join(problems))
+
+
+def invoices_for(actor, orders, now=None):
+    """The invoices of ``orders``, in the order given: the stored copy of each
+    one issued before (never numbered again), a new one for the others,
+    numbered in turn. All or nothing: ``BatchRefused`` names every order that
+    cannot have its invoice (not paid; the actor may print but not issue)
+    before any is issued. Does not commit."""
+    problems = []
+    for order in orders:
+        if find_invoice(order) is not None:
+            continue
+        problem = invoice_refusal(order)
+        if problem is None:
+            try:
+                reach(actor, order, INVOICE_RESOURCE, "write")
+            except access.AccessDenied:
+                problem = _("Order %(order)s has no invoice yet, and you may print issued invoices but not "
+                            "issue one.", order=order.number)
+        if problem:
+            problems.append(problem)
+    if problems:
+        raise BatchRefused(problems)
+    return [find_invoice(order) or issue_invoice(actor, order, now) for order in orders]
 
 
 def issue_credit_note(actor, order, now=None):

@@ -63,7 +63,7 @@ class OrdersView(PortalView):
         page = paginate(filters.query(), request.args.get("page"), PER_PAGE, count=False)
         return self.render("orders/list.html", page=page, filters=filters, merchants=merchant_choices(current_user),
                            states=[(s, state_label(s)) for s in STATES], money=money, state_label=state_label,
-                           can_write=self.can("write"))
+                           can_write=self.can("write"), can_invoice=self.can("read", INVOICE))
 
     @expose("/<int:order_id>")
     def detail(self, order_id):

@@ -1,12 +1,14 @@
-"""Batch printing: the packing slips of several orders in one PDF, for the
-orders ticked on the order list. Not in the menu: the list's form leads here.
+"""Batch printing: the packing slips, or the invoices, of several orders in
+one PDF, for the orders ticked on the order list. Not in the menu: the list's
+form leads here.
 
-Only packing slips: they are working papers rendered fresh. Invoices are
-issued one by one (numbered, stored, only for paid orders, with
-``orders.invoice`` write) and are printed from each order's page."""
+Packing slips are working papers rendered fresh. Invoices are documents:
+printing a batch issues (numbers, stores, audits) those not issued yet, so it
+is a POST, and reprints the others from their stored copy."""
 import io
 
 from flask import make_response, redirect, request, url_for
+from flask_login import current_user
 from flask_admin import expose
 from flask_babel import gettext as _
 from pypdf import PdfReader, PdfWriter
@@ -16,10 +18,10 @@ from portal import access
 from portal.extensions import db
 from portal.views import PortalView
 
-from ..documents import packing_slip_pdf, printable_shipments
+from ..documents import BatchRefused, invoices_for, packing_slip_pdf, printable_shipments
 from ..models import Order, Shipment
 
-RESOURCE = "orders.order"
+RESOURCE, INVOICE = "orders.order", "orders.invoice"
 MAX_ORDERS = 50
 
 
@@ -50,8 +52,17 @@ def concatenate(pdfs):
     return out.getvalue()
 
 
+def _pdf(pdf, filename):
+    response = make_response(pdf)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
 class PrintView(PortalView):
-    """``/orders/print/packing-slips?order=<id>&order=<id>``: one PDF."""
+    """``/orders/print/packing-slips?order=<id>&order=<id>`` and
+    ``POST /orders/print/invoices`` (``order=<id>`` fields): one PDF."""
 
     resource = RESOURCE
     visible_in_menu = False
@@ -61,13 +72,13 @@ class PrintView(PortalView):
         """Orders are chosen on the order list."""
         return redirect(url_for("orders_orders.index"))
 
-    @expose("/packing-slips")
+    @expose("/packing-slips", methods=["GET", "POST"])
     def packing_slips(self):
         """The packing slips of up to ``MAX_ORDERS`` orders in the user's
         scope (another's answers 404), each order's slips as on its own page;
         an order with nothing to pack refuses the batch, naming it."""
         try:
-            ids = chosen_orders(request.args.getlist("order"))
+            ids = chosen_orders(request.values.getlist("order"))
         except ValueError as exc:
             return self._refused(str(exc), 400)
         orders = [access.get_or_404(Order, order_id, RESOURCE, "read") for order_id in ids]
@@ -80,11 +91,27 @@ class PrintView(PortalView):
             batch.append((order, shipments))
         # each order is its own document: its header and "page X of Y" stay its own
         pdf = concatenate([packing_slip_pdf(order, shipments) for order, shipments in batch])
-        response = make_response(pdf)
-        response.mimetype = "application/pdf"
-        response.headers["Content-Disposition"] = f'inline; filename="packing-slips-{len(batch)}-orders.pdf"'
-        response.headers["Cache-Control"] = "private, no-cache"
-        return response
+        return _pdf(pdf, f"packing-slips-{len(batch)}-orders.pdf")
+
+    @expose("/invoices", methods=["POST"])
+    def invoices(self):
+        """The invoices of up to ``MAX_ORDERS`` orders (another merchant's
+        answers 404): issued now when they were not, reprinted byte for byte
+        when they were; an order that cannot have one refuses the batch,
+        named with why, and nothing is issued."""
+        access.require(INVOICE, "read")
+        try:
+            ids = chosen_orders(request.form.getlist("order"))
+        except ValueError as exc:
+            return self._refused(str(exc), 400)
+        orders = [access.get_or_404(Order, order_id, INVOICE, "read") for order_id in ids]
+        try:
+            docs = invoices_for(current_user._get_current_object(), orders)
+            db.session.commit()
+        except BatchRefused as exc:
+            db.session.rollback()
+            return self.render("orders/batch_refused.html", problems=exc.problems), 409
+        return _pdf(concatenate([doc.content for doc in docs]), f"invoices-{len(docs)}-orders.pdf")
 
     def _shipments(self, order):
         """The order's shipments in the user's warehouse scope."""
