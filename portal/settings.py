@@ -24,6 +24,9 @@ INT_TEXT = re.compile(r"^[+-]?[0-9]+$")
 DECIMAL_TEXT = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 
 
+SECRET_MASK = "••••••••"  # what the page shows of a secret that is set, whatever its length
+
+
 class InvalidSetting(ValueError):
     """A value that does not fit the setting; the message names the setting."""
 
@@ -35,6 +38,8 @@ class SettingSpec:
     ``choices`` is ``((value, label), ...)`` for ``choice``; ``clean`` an optional
     function that takes the typed value and returns it (normalised) or raises
     ``ValueError`` with a message, for checks the type cannot express.
+    ``secret`` (a shared secret, a password): the audit trail records that it
+    changed, never the value, and the settings page never shows it back.
     """
 
     key: str
@@ -48,6 +53,7 @@ class SettingSpec:
     choices: tuple = field(default_factory=tuple)
     plugin: str = ""
     clean: object = None
+    secret: bool = False
 
     def parse(self, raw, clean=True):
         """Turn a form value into the typed value, or raise ``InvalidSetting``."""
@@ -104,6 +110,8 @@ class SettingSpec:
         """A value as the settings page shows it (bools are shown by the template)."""
         if value is None:
             return ""
+        if self.secret:
+            return SECRET_MASK if value not in ("", None) else ""
         if self.type == "choice":
             return dict(self.choices).get(value, value)
         return str(value)
@@ -202,7 +210,7 @@ def set_value(key, raw, merchant_id=None, actor=None):
         db.session.add(row)
     row.value, row.changed_at = s.dump(value), utcnow()
     record("setting.change", target=key, plugin=s.plugin or "core", actor=actor, merchant_id=merchant_id,
-           summary={"from": old, "to": value})
+           summary=_change_summary(s, old, value))
     return value
 
 
@@ -217,8 +225,16 @@ def reset(key, merchant_id=None, actor=None):
     old = s.load(row.value)
     db.session.delete(row)
     record("setting.reset", target=key, plugin=s.plugin or "core", actor=actor, merchant_id=merchant_id,
-           summary={"from": old})
+           summary={"secret": "removed"} if s.secret else {"from": old})
     return True
+
+
+def _change_summary(s, old, new):
+    """What the audit row says of a change: the values, or for a secret only
+    that it changed (the trail is read by more people than the secret's owner)."""
+    if not s.secret:
+        return {"from": old, "to": new}
+    return {"secret": "changed" if new not in ("", None) else "cleared", "was_set": old not in ("", None)}
 
 
 def may_edit(s, merchant_id, user=None):

@@ -37,7 +37,7 @@ SETTINGS = [
     SettingSpec("orders.payment_webhook_secret", N_("Payment notification secret"), "str", "",
                 N_("The secret shared with the payment provider: notifications to /orders/api/v1/payments/notify "
                    "must carry its HMAC-SHA256 signature. Empty: the endpoint refuses every notification."),
-                clean=lambda value: _webhook_secret(value)),
+                clean=lambda value: _webhook_secret(value), secret=True),
 ]
 
 

@@ -82,6 +82,11 @@ class SettingsView(PortalView):
         """Store one value (the platform's or the merchant's), or show why not."""
         merchant = self._merchant()
         spec, merchant_id = self._target(merchant)
+        if spec.secret and not request.form.get("value", "").strip():
+            # the field is never filled in with the secret: empty means "not typed", not "clear it"
+            return self._answer(spec, merchant, error=_(
+                "%(title)s: type the new value (the stored one is not shown); Reset removes it.",
+                title=_(spec.title)))
         try:
             settings.set_value(spec.key, request.form.get("value", ""), merchant_id,
                                current_user._get_current_object())

@@ -18,12 +18,14 @@ FEE = SettingSpec("core.test_fee", "Test fee rate", "decimal", Decimal("0.05"), 
 MODE = SettingSpec("core.test_mode", "Test mode", "choice", "auto", choices=(("auto", "Automatic"), ("manual", "Manual")),
                    plugin="core")
 FLAG = SettingSpec("core.test_flag", "Test flag", "bool", False, plugin="core")
+SECRET = SettingSpec("core.test_secret", "Test shared secret", "str", "", per_merchant=True, secret=True,
+                     plugin="core")
 
 
 @pytest.fixture()
 def specs(app, db, monkeypatch):
     """Extra settings declared for the test only."""
-    for spec in (LIMIT, FEE, MODE, FLAG):
+    for spec in (LIMIT, FEE, MODE, FLAG, SECRET):
         monkeypatch.setitem(app.extensions["portal.settings"], spec.key, spec)
 
 
@@ -246,3 +248,40 @@ def test_read_only_and_no_access(specs, client, login_as, login, factories):
 def test_platform_staff_cannot_open_a_merchant_outside_their_scope(specs, client, login_as):
     login_as("platform_admin")
     assert client.get("/settings/?merchant=999999").status_code == 404
+
+
+# -- secret settings --------------------------------------------------------------------
+
+def test_a_secret_is_audited_as_changed_never_with_its_value(specs, factories):
+    acme = factories.merchant()
+    settings.set_value("core.test_secret", "first-s3cret-value", actor="tester")
+    settings.set_value("core.test_secret", "second-s3cret-value", actor="tester")
+    settings.set_value("core.test_secret", "acme-s3cret-value", acme.id, actor="tester")
+    settings.set_value("core.test_secret", "", actor="tester")
+    assert settings.reset("core.test_secret", acme.id, actor="tester") is True
+    assert settings.get("core.test_secret") == ""
+    rows = audit_rows("setting.change", "core.test_secret") + audit_rows("setting.reset", "core.test_secret")
+    assert [r.summary for r in rows] == [
+        '{"secret": "changed", "was_set": false}', '{"secret": "changed", "was_set": true}',
+        '{"secret": "changed", "was_set": false}', '{"secret": "cleared", "was_set": true}',
+        '{"secret": "removed"}']
+    assert not any("s3cret" in r.summary for r in rows)
+
+
+def test_the_page_never_shows_a_secret_back(specs, client, login_as):
+    login_as("platform_admin")
+    settings.set_value("core.test_secret", "page-s3cret-value")
+    html = client.get("/settings/").get_data(as_text=True)
+    assert "Test shared secret" in html and "s3cret" not in html
+    assert '<span data-secret="core.test_secret">••••••••</span>' in html
+    assert 'type="password" value=""' in html
+    # a bad save answers with the row: the typed value is not sent back either
+    r = client.post("/settings/save", data={"key": "core.test_secret", "scope": "platform", "value": "   "},
+                    headers={"HX-Request": "true"})
+    row = r.get_data(as_text=True)
+    assert "type the new value (the stored one is not shown)" in row and "s3cret" not in row
+    assert settings.get("core.test_secret") == "page-s3cret-value", "an empty field keeps the secret"
+    r = client.post("/settings/save", data={"key": "core.test_secret", "scope": "platform",
+                                            "value": "new-s3cret-value"}, headers={"HX-Request": "true"})
+    assert "Test shared secret saved." in r.get_data(as_text=True) and "s3cret" not in r.get_data(as_text=True)
+    assert settings.get("core.test_secret") == "new-s3cret-value"

@@ -244,6 +244,12 @@ def test_without_a_secret_notifications_are_refused(db, client, store):
     assert count(db, Payment) == 0
 
 
+def test_the_notification_secret_stays_out_of_the_audit_trail(db, store, secret):
+    row = db.session.execute(select(AuditLog).where(AuditLog.action == "setting.change",
+                                                    AuditLog.target == "orders.payment_webhook_secret")).scalar_one()
+    assert SECRET not in row.summary and "changed" in row.summary
+
+
 def test_a_short_secret_is_refused_by_the_setting(db):
     with pytest.raises(settings.InvalidSetting, match="at least 16 characters"):
         settings.set_value("orders.payment_webhook_secret", "short")
