@@ -168,6 +168,8 @@ def compute_access(user):
     functional, data = {}, {}
     if user is None or not getattr(user, "is_authenticated", False):
         return UserAccess(user, functional, data)
+    if hasattr(user, "portal_grants"):  # an identity that carries its own grants (an API token)
+        return UserAccess(user, *user.portal_grants())
     role_ids = [r.id for r in user.roles]
     for role in user.roles:
         if role.builtin == PLATFORM_ADMIN:
@@ -209,7 +211,7 @@ def access(user=None):
         user = current_user._get_current_object() if has_request_context() else None
     if has_request_context():
         cache = g.setdefault("portal_access", {})
-        key = getattr(user, "id", None)
+        key = getattr(user, "access_key", None) or getattr(user, "id", None)
         if key not in cache:
             cache[key] = _process_cached(user)
         return cache[key]
@@ -217,7 +219,7 @@ def access(user=None):
 
 
 def _process_cached(user):
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None or not getattr(user, "is_authenticated", False) or hasattr(user, "portal_grants"):
         return compute_access(user)
     from flask import current_app
     from .plugins import versions

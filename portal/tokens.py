@@ -5,6 +5,10 @@ permissions (``{resource: level}``), never more than its creator held. The
 plain token (``ptk_<prefix>_<secret>``) is shown once, at creation; the
 database keeps the prefix (to recognise a token in lists) and the SHA-256 of
 the secret. JSON routes of plugins guard themselves with ``token_required``.
+
+Behind ``token_required`` the token is the acting identity (``TokenActor``):
+a route hands ``g.api_actor`` to services as their ``actor``, access checks
+read the token's own permissions and owner, and audit rows name the token.
 """
 import hashlib
 import json
@@ -27,6 +31,50 @@ TOKEN_TEXT = re.compile(r"^ptk_([0-9a-f]{8})_([A-Za-z0-9_-]{20,100})$")
 # last_used_at is written at most this often, so a busy integration does not
 # turn every API read into a write
 TOUCH_EVERY = timedelta(seconds=60)
+
+
+class TokenActor:
+    """A channel token acting through the API, passed to services as their
+    ``actor`` like a signed-in user. Its functional levels are the token's
+    permissions; its data reach is its merchant (every merchant for a platform
+    token). It is not a user: ``id`` is None, so no user is credited with the
+    records it makes, and ``audit_name`` names the token in the audit trail."""
+
+    is_authenticated = True
+    is_active = True
+    id = None
+    email = None
+
+    def __init__(self, token):
+        self.token = token
+        self.token_id = token.id
+        self.merchant_id = token.merchant_id
+        self.audit_name = f"api token {SCHEME}_{token.prefix} ({token.name})"[:120]
+        # ``access.access`` caches per identity; a token is never confused with a user
+        self.access_key = ("api_token", token.id)
+
+    @property
+    def is_platform(self):
+        return self.merchant_id is None
+
+    def portal_grants(self):
+        """``(functional, data)`` for ``access.compute_access``: the token's
+        levels, and its owner as the only merchant it reaches. Other scopes
+        (warehouses) are open: the merchant fence and the merchant scope keep
+        a merchant's token to its own records."""
+        functional = permissions_of(self.token)
+        merchant = access.ALL if self.merchant_id is None else str(self.merchant_id)
+        data = {name: {access.ALL: access.MANAGE} for name in access.registry().scopes}
+        data["merchant"] = {merchant: access.MANAGE}
+        return functional, data
+
+    def __repr__(self):
+        return f"<TokenActor {self.audit_name}>"
+
+
+def current_actor():
+    """The token acting in this API request (``token_required`` set it), or None."""
+    return g.get("api_actor")
 
 
 class TokenError(ValueError):
@@ -167,7 +215,8 @@ def token_required(resource, level="read"):
     """Decorator for JSON API routes: 401 without a valid token, 403 when the
     token lacks ``level`` on ``resource`` (or its merchant is suspended), 404
     while the resource's plugin is off for the token's owner. Sets
-    ``g.api_token`` and ``g.api_merchant_id`` (None for a platform token).
+    ``g.api_token``, ``g.api_merchant_id`` (None for a platform token) and
+    ``g.api_actor``, the ``TokenActor`` to hand to services.
     Routes are exempt from CSRF: a browser never sends the header by itself."""
     needed = access.level_value(level)
     plugin = resource.split(".", 1)[0]
@@ -185,7 +234,7 @@ def token_required(resource, level="read"):
                 return _json_error("Not found.", 404)
             if permissions_of(token).get(resource, access.NONE) < needed:
                 return _json_error(f"This API token lacks {access.level_name(needed)} access to {resource}.", 403)
-            g.api_token, g.api_merchant_id = token, token.merchant_id
+            g.api_token, g.api_merchant_id, g.api_actor = token, token.merchant_id, TokenActor(token)
             _touch(token)
             return view(*args, **kwargs)
         csrf.exempt(wrapped)

@@ -57,7 +57,7 @@ def place_order():
         claimed = intake.claim(g.api_token, key, intake.request_hash(data))
     except intake.Replay as replay:
         return _placed(replay.status, replay.body, replayed=True)
-    body = intake.checkout_json(intake.place_order(g.api_token, data))
+    body = intake.checkout_json(intake.place_order(g.api_actor, data))
     intake.complete(claimed, 201, body)
     db.session.commit()
     return _placed(201, body)

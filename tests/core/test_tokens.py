@@ -11,7 +11,7 @@ import pytest
 from flask import Blueprint, g
 from sqlalchemy import select
 
-from portal import access, create_app, plugins, tokens
+from portal import access, audit, create_app, plugins, tokens
 from portal.hookspecs import hookimpl
 from portal.extensions import db as _db
 from portal.models import ApiToken, AuditLog, User, utcnow
@@ -37,6 +37,25 @@ def one_user(user_id):
 @tokens.token_required("core.merchant", "write")
 def ping():
     return {"pong": g.api_token.name}
+
+
+def touch_user(actor, user):
+    """A service as plugins write them: it checks its actor on the record and audits under it."""
+    if access.record_level("core.merchant", user, actor) < access.WRITE:
+        raise access.AccessDenied("may not touch this user")
+    audit.record("tokentest.touch", target=user.email, actor=actor, merchant_id=user.merchant_id)
+
+
+@bp.route("/api/users/<int:user_id>/touch", methods=["POST"])
+@tokens.token_required("core.merchant", "read")
+def touch(user_id):
+    try:
+        touch_user(g.api_actor, _db.session.get(User, user_id))
+    except access.AccessDenied as exc:
+        return {"error": str(exc)}, 403
+    audit.record("tokentest.touched", target=str(user_id))  # no actor given: the request's token
+    _db.session.commit()
+    return {"touched": user_id}
 
 
 @bp.route("/api/things")
@@ -278,3 +297,37 @@ def test_tokens_of_others_are_invisible(client, login_as, factories, acme, blue)
 def test_staff_without_the_permission_get_403(client, login_as, acme):
     login_as("merchant_staff", merchant=acme)
     assert client.get("/tokens/").status_code == 403
+
+
+# -- the token as the acting identity ------------------------------------------------------
+
+def test_services_acting_for_a_token_check_it_and_audit_under_its_name(client, factories, acme, blue):
+    mine, theirs = factories.user("merchant_staff", acme), factories.user("merchant_staff", blue)
+    creator = factories.user("platform_admin")
+    token, plain = tokens.create_token("Shop sync", {"core.merchant": "write"}, acme.id, creator)
+    assert client.post(f"/tokentest/api/users/{mine.id}/touch", headers=bearer(plain)).status_code == 200
+    rows = _db.session.execute(select(AuditLog).where(AuditLog.action.in_(
+        ["tokentest.touch", "tokentest.touched"])).order_by(AuditLog.id)).scalars().all()
+    name = f"api token ptk_{token.prefix} (Shop sync)"
+    assert [(r.action, r.actor, r.user_id) for r in rows] == [
+        ("tokentest.touch", name, None), ("tokentest.touched", name, None)]
+    # the service's own check: the token reaches its merchant's records only
+    assert client.post(f"/tokentest/api/users/{theirs.id}/touch", headers=bearer(plain)).status_code == 403
+    _t, reader = tokens.create_token("Reader", {"core.merchant": "read"}, acme.id, creator)
+    assert client.post(f"/tokentest/api/users/{mine.id}/touch", headers=bearer(reader)).status_code == 403
+    assert _db.session.execute(select(AuditLog).where(AuditLog.action == "tokentest.touch")).scalars().all() == rows[:1]
+
+
+def test_a_token_actor_holds_its_tokens_levels_and_owner(db, factories, acme, blue):
+    creator = factories.user("platform_admin")
+    token, _plain = tokens.create_token("Acme", {"core.merchant": "write"}, acme.id, creator)
+    actor = tokens.TokenActor(token)
+    assert actor.id is None and actor.merchant_id == acme.id and not actor.is_platform
+    assert access.has_level("core.merchant", "write", actor) and not access.has_level("core.merchant", "manage", actor)
+    assert not access.has_level("core.settings", "read", actor)
+    assert access.record_level("core.merchant", factories.user("merchant_staff", acme), actor) == access.WRITE
+    assert access.record_level("core.merchant", factories.user("merchant_staff", blue), actor) == access.NONE
+    platform, _plain = tokens.create_token("All", {"core.merchant": "read"}, None, creator)
+    anywhere = tokens.TokenActor(platform)
+    assert anywhere.is_platform
+    assert access.record_level("core.merchant", factories.user("merchant_staff", blue), anywhere) == access.READ

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from plugins.catalog.models import Sku
-from portal.audit import record
 from portal.extensions import db
 from portal.models import Merchant
 from portal.money import quantize
@@ -254,19 +253,17 @@ def api_error_of(exc, data):
     return ApiError(status, str(exc), [field_error(field, problem if field else str(exc))])
 
 
-def place_order(token, data):
-    """Place the order a token sends: ``read_order``, then ``placing.place``
-    as the system (the token's grants and merchant were checked here and by
-    ``token_required``), audited under the token's name. Returns the
-    ``Checkout``; ``ApiError`` otherwise, nothing written by this call."""
-    channel, customer_ref, buyer, lines = read_order(data, token.merchant_id)
+def place_order(actor, data):
+    """Place the order a channel sends: ``read_order``, then ``placing.place``
+    with the token as the acting identity (``portal.tokens.TokenActor``: its
+    permissions and merchant are checked again there, and the audit rows
+    name it). Returns the ``Checkout``; ``ApiError`` otherwise,
+    nothing written by this call."""
+    channel, customer_ref, buyer, lines = read_order(data, actor.merchant_id)
     try:
-        checkout = placing.place(None, channel, buyer, lines, customer_ref)
+        checkout = placing.place(actor, channel, buyer, lines, customer_ref)
     except OrdersError as exc:
         raise api_error_of(exc, data) from exc
-    record("orders.api_place", target=checkout.number, plugin="orders", merchant_id=token.merchant_id,
-           actor=f"api token {token.prefix} ({token.name})"[:120],
-           summary={"orders": [order.number for order in checkout.orders], "channel": channel})
     return checkout
 
 

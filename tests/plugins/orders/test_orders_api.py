@@ -7,7 +7,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from plugins.orders.models import IdempotencyKey, Order, Payment
 from plugins.orders.services.intake import request_hash
@@ -48,6 +48,7 @@ def errors_of(response):
 
 def test_a_merchant_token_places_an_order_and_its_stock_is_reserved(db, client, store):
     plain = token_for(store.m)
+    before = db.session.execute(select(func.max(AuditLog.id))).scalar()
     response = post(client, plain, order_body([{"sku": store.a.code, "qty": 2}, {"sku_id": store.b.id, "qty": 1}]))
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
@@ -60,8 +61,25 @@ def test_a_merchant_token_places_an_order_and_its_stock_is_reserved(db, client, 
     assert response.headers["Location"].endswith(f"{URL}/{order['number']}")
     assert "Idempotent-Replayed" not in response.headers
     assert figures(db, store.a, store.sh) == (10, 2)
-    api_audit = db.session.execute(select(AuditLog).where(AuditLog.action == "orders.api_place")).scalar_one()
-    assert api_audit.target == body["checkout"]["number"] and api_audit.actor.startswith("api token")
+    # the service's own audit row names the token that placed the order, not "system"
+    placed = db.session.execute(select(AuditLog).where(AuditLog.action == "orders.place")).scalar_one()
+    prefix = plain.split("_")[1]
+    assert placed.target == order["number"] and placed.actor == f"api token ptk_{prefix} (Shop)"
+    assert placed.user_id is None
+    written = db.session.execute(select(AuditLog.action, AuditLog.actor).where(AuditLog.id > before)).all()
+    assert written and {actor for _action, actor in written} == {placed.actor}, written
+
+
+def test_a_token_without_write_is_refused_by_the_placing_service_too(db, store):
+    from plugins.orders.services import place
+    from portal.access import AccessDenied
+    from portal.models import ApiToken
+
+    plain = token_for(store.m, level="read")
+    token = db.session.execute(select(ApiToken).where(ApiToken.prefix == plain.split("_")[1])).scalar_one()
+    with pytest.raises(AccessDenied):
+        place(tokens.TokenActor(token), "shop", buyer(), [(store.a.id, 1)])
+    assert count(db, Order) == 0
 
 
 def test_a_retry_with_the_same_key_answers_the_first_response_and_places_nothing(db, client, store):
