@@ -193,3 +193,8 @@ class OrderDiscount(db.Model):
 
 
 MODELS = [Rule, RuleTarget, CouponCode, CustomerUse, OrderRecord, OrderDiscount]
+
+# what staff see of a rule's state and of a discount's funder (``services.rules.state_of``)
+STATE_LABELS = {"running": N_("running"), "scheduled": N_("scheduled"), "paused": N_("paused"),
+                "expired": N_("expired"), "ended": N_("ended"), "active": N_("active")}
+FUNDER_NAMES = {"platform": N_("platform"), "merchant": N_("merchant"), "split": N_("split")}

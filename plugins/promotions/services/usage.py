@@ -80,7 +80,7 @@ def _take(applied, outcome, record, order):
         (Rule.usage_limit.is_(None)) | (Rule.used_count < Rule.usage_limit),
         (Rule.budget.is_(None)) | (Rule.budget_used + amount <= Rule.budget + SLACK),
     ).values(used_count=Rule.used_count + 1, budget_used=Rule.budget_used + amount)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session="fetch")).rowcount
     if taken != 1:
         raise UsageExhausted(_("Promotion %(name)s has just run out (uses or budget); price the order again.",
                                name=rule_view.name))
@@ -91,7 +91,7 @@ def _take(applied, outcome, record, order):
                 CouponCode.id == code_id,
                 (CouponCode.max_uses.is_(None)) | (CouponCode.used_count < CouponCode.max_uses))
                 .values(used_count=CouponCode.used_count + 1)
-                .execution_options(synchronize_session=False)).rowcount != 1:
+                .execution_options(synchronize_session="fetch")).rowcount != 1:
             raise UsageExhausted(_("Coupon code %(code)s has just been used up; remove it and price the order "
                                    "again.", code=code))
     units = applied.units if rule_view.per_customer_limit is not None else 0
@@ -123,7 +123,7 @@ def release_order(event):
     """Give back the usage and budget of a cancelled order, once."""
     released = db.session.execute(update(OrderRecord).where(
         OrderRecord.order_id == event.order_id, OrderRecord.released_at.is_(None))
-        .values(released_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+        .values(released_at=utcnow()).execution_options(synchronize_session="fetch")).rowcount
     if released != 1:
         return False
     record = db.session.get(OrderRecord, event.order_id)
@@ -137,13 +137,13 @@ def release_order(event):
     for rule_id, amount in sorted(per_rule.items()):
         db.session.execute(update(Rule).where(Rule.id == rule_id).values(
             used_count=Rule.used_count - 1, budget_used=Rule.budget_used - amount)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session="fetch"))
     for code_id in sorted(per_code):
         db.session.execute(update(CouponCode).where(CouponCode.id == code_id).values(
-            used_count=CouponCode.used_count - 1).execution_options(synchronize_session=False))
+            used_count=CouponCode.used_count - 1).execution_options(synchronize_session="fetch"))
     for rule_id, units in sorted(per_customer.items()):
         if units and record.customer_ref:
             db.session.execute(update(CustomerUse).where(
                 CustomerUse.rule_id == rule_id, CustomerUse.customer_ref == record.customer_ref)
-                .values(used=CustomerUse.used - units).execution_options(synchronize_session=False))
+                .values(used=CustomerUse.used - units).execution_options(synchronize_session="fetch"))
     return True
