@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:06:10.151801
+Create Date: 2026-11-26 15:33:31.802175
 
 """
 from alembic import op
@@ -353,6 +353,40 @@ def upgrade():
     with op.batch_alter_table('portal_user_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_portal_user_session_user_id'), ['user_id'], unique=False)
 
+    op.create_table('promotions_rule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=True),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('params_json', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('starts_at', sa.DateTime(), nullable=False),
+    sa.Column('ends_at', sa.DateTime(), nullable=True),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('exclusive', sa.Boolean(), nullable=False),
+    sa.Column('combines_with', sa.String(length=500), nullable=False),
+    sa.Column('scope', sa.String(length=16), nullable=False),
+    sa.Column('funder', sa.String(length=8), nullable=False),
+    sa.Column('platform_share', sa.Numeric(precision=7, scale=4), nullable=False),
+    sa.Column('min_spend', sa.Numeric(precision=18, scale=4), nullable=True),
+    sa.Column('max_discount', sa.Numeric(precision=18, scale=4), nullable=True),
+    sa.Column('budget', sa.Numeric(precision=18, scale=4), nullable=True),
+    sa.Column('budget_used', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('usage_limit', sa.Integer(), nullable=True),
+    sa.Column('used_count', sa.Integer(), nullable=False),
+    sa.Column('per_customer_limit', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('budget_used >= 0', name=op.f('ck_promotions_rule_ck_promotions_rule_budget_used')),
+    sa.CheckConstraint('used_count >= 0', name=op.f('ck_promotions_rule_ck_promotions_rule_used')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['portal_user.id'], name=op.f('fk_promotions_rule_created_by_id_portal_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_promotions_rule_merchant_id_portal_merchant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_promotions_rule'))
+    )
+    with op.batch_alter_table('promotions_rule', schema=None) as batch_op:
+        batch_op.create_index('ix_promotions_rule_live', ['status', 'starts_at'], unique=False)
+        batch_op.create_index('ix_promotions_rule_merchant', ['merchant_id', 'status'], unique=False)
+
     op.create_table('catalog_brand',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name_en', sa.String(length=120), nullable=False),
@@ -413,6 +447,40 @@ def upgrade():
         batch_op.create_index('ix_orders_order_state_deadline', ['state', 'after_sales_deadline'], unique=False)
         batch_op.create_index('ix_orders_order_state_placed', ['state', 'placed_at'], unique=False)
         batch_op.create_index('ix_orders_order_state_shipped', ['state', 'shipped_at'], unique=False)
+
+    op.create_table('promotions_coupon_code',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('rule_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('batch', sa.String(length=40), nullable=False),
+    sa.Column('max_uses', sa.Integer(), nullable=True),
+    sa.Column('used_count', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('used_count >= 0', name=op.f('ck_promotions_coupon_code_ck_promotions_coupon_used')),
+    sa.ForeignKeyConstraint(['rule_id'], ['promotions_rule.id'], name=op.f('fk_promotions_coupon_code_rule_id_promotions_rule'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_promotions_coupon_code')),
+    sa.UniqueConstraint('code', name=op.f('uq_promotions_coupon_code_code'))
+    )
+    with op.batch_alter_table('promotions_coupon_code', schema=None) as batch_op:
+        batch_op.create_index('ix_promotions_coupon_rule', ['rule_id', 'batch', 'id'], unique=False)
+
+    op.create_table('promotions_customer_use',
+    sa.Column('rule_id', sa.Integer(), nullable=False),
+    sa.Column('customer_ref', sa.String(length=64), nullable=False),
+    sa.Column('used', sa.Integer(), nullable=False),
+    sa.CheckConstraint('used >= 0', name=op.f('ck_promotions_customer_use_ck_promotions_customer_use_used')),
+    sa.ForeignKeyConstraint(['rule_id'], ['promotions_rule.id'], name=op.f('fk_promotions_customer_use_rule_id_promotions_rule'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('rule_id', 'customer_ref', name=op.f('pk_promotions_customer_use'))
+    )
+    op.create_table('promotions_rule_target',
+    sa.Column('rule_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('ref_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['rule_id'], ['promotions_rule.id'], name=op.f('fk_promotions_rule_target_rule_id_promotions_rule'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('rule_id', 'kind', 'ref_id', name=op.f('pk_promotions_rule_target'))
+    )
+    with op.batch_alter_table('promotions_rule_target', schema=None) as batch_op:
+        batch_op.create_index('ix_promotions_rule_target_ref', ['kind', 'ref_id', 'rule_id'], unique=False)
 
     op.create_table('catalog_product',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -551,6 +619,17 @@ def upgrade():
         batch_op.create_index('ix_orders_shipment_tracking', ['tracking_number'], unique=False)
         batch_op.create_index('ix_orders_shipment_warehouse', ['warehouse_id', 'status', 'order_id'], unique=False)
 
+    op.create_table('promotions_order',
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('customer_ref', sa.String(length=64), nullable=False),
+    sa.Column('explanation_json', sa.Text(), nullable=False),
+    sa.Column('placed_at', sa.DateTime(), nullable=False),
+    sa.Column('released_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_promotions_order_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_promotions_order_order_id_orders_order'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('order_id', name=op.f('pk_promotions_order'))
+    )
     op.create_table('catalog_product_image',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('product_id', sa.Integer(), nullable=False),
@@ -622,6 +701,27 @@ def upgrade():
     )
     with op.batch_alter_table('orders_after_sales_photo', schema=None) as batch_op:
         batch_op.create_index('ix_orders_after_sales_photo_case', ['case_id'], unique=False)
+
+    op.create_table('promotions_order_discount',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('rule_id', sa.Integer(), nullable=False),
+    sa.Column('code_id', sa.Integer(), nullable=True),
+    sa.Column('line_position', sa.Integer(), nullable=True),
+    sa.Column('amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('funder', sa.String(length=8), nullable=False),
+    sa.Column('platform_amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('merchant_amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('units', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['code_id'], ['promotions_coupon_code.id'], name=op.f('fk_promotions_order_discount_code_id_promotions_coupon_code')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_promotions_order_discount_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['order_id'], ['promotions_order.order_id'], name=op.f('fk_promotions_order_discount_order_id_promotions_order'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['rule_id'], ['promotions_rule.id'], name=op.f('fk_promotions_order_discount_rule_id_promotions_rule')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_promotions_order_discount'))
+    )
+    with op.batch_alter_table('promotions_order_discount', schema=None) as batch_op:
+        batch_op.create_index('ix_promotions_order_discount_rule', ['rule_id', 'order_id'], unique=False)
 
     op.create_table('catalog_sku_option',
     sa.Column('sku_id', sa.Integer(), nullable=False),
@@ -828,6 +928,10 @@ def downgrade():
     op.drop_table('inventory_stock')
     op.drop_table('inventory_sku_policy')
     op.drop_table('catalog_sku_option')
+    with op.batch_alter_table('promotions_order_discount', schema=None) as batch_op:
+        batch_op.drop_index('ix_promotions_order_discount_rule')
+
+    op.drop_table('promotions_order_discount')
     with op.batch_alter_table('orders_after_sales_photo', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_after_sales_photo_case')
 
@@ -844,6 +948,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_catalog_product_image_product_id'))
 
     op.drop_table('catalog_product_image')
+    op.drop_table('promotions_order')
     with op.batch_alter_table('orders_shipment', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_shipment_warehouse')
         batch_op.drop_index('ix_orders_shipment_tracking')
@@ -879,6 +984,15 @@ def downgrade():
 
     if op.get_bind().dialect.name == 'sqlite': op.execute('DROP TABLE IF EXISTS catalog_product_search')
     op.drop_table('catalog_product')
+    with op.batch_alter_table('promotions_rule_target', schema=None) as batch_op:
+        batch_op.drop_index('ix_promotions_rule_target_ref')
+
+    op.drop_table('promotions_rule_target')
+    op.drop_table('promotions_customer_use')
+    with op.batch_alter_table('promotions_coupon_code', schema=None) as batch_op:
+        batch_op.drop_index('ix_promotions_coupon_rule')
+
+    op.drop_table('promotions_coupon_code')
     with op.batch_alter_table('orders_order', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_order_state_shipped')
         batch_op.drop_index('ix_orders_order_state_placed')
@@ -894,6 +1008,11 @@ def downgrade():
 
     op.drop_table('orders_idempotency_key')
     op.drop_table('catalog_brand')
+    with op.batch_alter_table('promotions_rule', schema=None) as batch_op:
+        batch_op.drop_index('ix_promotions_rule_merchant')
+        batch_op.drop_index('ix_promotions_rule_live')
+
+    op.drop_table('promotions_rule')
     with op.batch_alter_table('portal_user_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_portal_user_session_user_id'))
 

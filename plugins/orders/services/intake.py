@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from plugins.catalog.models import Sku
+from portal.events import EventRejected
 from portal.extensions import db
 from portal.models import Merchant
 from portal.money import quantize
@@ -120,7 +121,7 @@ def complete(row, status, body):
 # -- reading an order ---------------------------------------------------------------------
 
 def read_order(data, merchant_id):
-    """``(channel, customer_ref, buyer, lines)`` for ``placing.place`` from a
+    """``(channel, customer_ref, buyer, lines, coupon_codes)`` for ``placing.place`` from a
     decoded body, ``lines`` as ``[(sku_id, qty)]`` in the order given, SKU
     codes looked up within ``merchant_id`` (a merchant's token) or as
     ``MERCHANT/CODE`` (the platform's). ``ApiError`` 422 naming every field
@@ -132,9 +133,24 @@ def read_order(data, merchant_id):
     customer_ref = _text(data, "customer_ref", 64, False, errors)
     buyer = _buyer(data.get("buyer"), errors)
     lines = _lines(data.get("lines"), merchant_id, errors)
+    coupon_codes = _coupon_codes(data.get("coupon_codes"), errors)
     if errors:
         raise ApiError(422, _("The order was not placed: correct the fields listed."), errors)
-    return channel, customer_ref, buyer, lines
+    return channel, customer_ref, buyer, lines, coupon_codes
+
+
+def _coupon_codes(value, errors):
+    """The optional ``coupon_codes``: a list of strings."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        errors.append(field_error("coupon_codes", _("must be a list of coupon codes (strings).")))
+        return ()
+    try:
+        return placing.clean_coupon_codes(value)
+    except InvalidField as exc:
+        errors.append(field_error("coupon_codes", exc.problem))
+        return ()
 
 
 def _text(data, field, max_length, required, errors):
@@ -259,11 +275,13 @@ def place_order(actor, data):
     permissions and merchant are checked again there, and the audit rows
     name it). Returns the ``Checkout``; ``ApiError`` otherwise,
     nothing written by this call."""
-    channel, customer_ref, buyer, lines = read_order(data, actor.merchant_id)
+    channel, customer_ref, buyer, lines, coupon_codes = read_order(data, actor.merchant_id)
     try:
-        checkout = placing.place(actor, channel, buyer, lines, customer_ref)
+        checkout = placing.place(actor, channel, buyer, lines, customer_ref, coupon_codes=coupon_codes)
     except OrdersError as exc:
         raise api_error_of(exc, data) from exc
+    except EventRejected as exc:  # a plugin refused the placing (a coupon used up meanwhile)
+        raise ApiError(409, str(exc)) from exc
     return checkout
 
 

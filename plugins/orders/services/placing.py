@@ -32,6 +32,8 @@ from .pricing import Draft, DraftLine, price
 REGION = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_LINES = 500
+MAX_COUPONS = 5
+COUPON = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,39}$")
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,29 @@ def parse_lines(lines):
     return [tuple(merged[sku_id]) for sku_id in order]
 
 
-def build_drafts(actor, lines, region, channel="", customer_ref=""):
+def clean_coupon_codes(codes):
+    """The coupon codes a buyer presented, upper case, each once, in the order
+    given: from a list or from text separated by commas or spaces.
+    ``InvalidField("coupon_codes")`` naming a malformed code."""
+    if isinstance(codes, str):
+        codes = re.split(r"[\s,;]+", codes)
+    cleaned = []
+    for code in codes or ():
+        if not isinstance(code, str):
+            raise InvalidField("coupon_codes", _("%(value)r is not a coupon code.", value=code))
+        code = code.strip().upper()
+        if not code or code in cleaned:
+            continue
+        if not COUPON.match(code):
+            raise InvalidField("coupon_codes", _("%(value)r is not a coupon code: up to 40 letters, digits, "
+                                                 "dashes or underscores.", value=code))
+        cleaned.append(code)
+    if len(cleaned) > MAX_COUPONS:
+        raise InvalidField("coupon_codes", _("at most %(n)s coupon codes per order.", n=MAX_COUPONS))
+    return tuple(cleaned)
+
+
+def build_drafts(actor, lines, region, channel="", customer_ref="", coupon_codes=()):
     """One ``Draft`` per merchant (by merchant id) from raw lines, each with the
     checkout line numbers of its lines; validates SKUs, shelf, merchant and
     currency. ``[(draft, [line number, ...])]``."""
@@ -141,7 +165,7 @@ def build_drafts(actor, lines, region, channel="", customer_ref=""):
         entries = by_merchant[merchant_id]
         draft_lines = tuple(DraftLine(i, sku.id, sku.code, _title(product, sku), qty, Decimal(sku.price), currency)
                             for i, (_n, sku, product, qty) in enumerate(entries))
-        drafts.append((Draft(merchant_id, currency, draft_lines, region, channel, customer_ref),
+        drafts.append((Draft(merchant_id, currency, draft_lines, region, channel, customer_ref, coupon_codes),
                        [number for number, *_rest in entries]))
     return drafts
 
@@ -151,18 +175,21 @@ def _title(product, sku):
     return (f"{product.title_en} ({label})" if label else product.title_en)[:300]
 
 
-def quote(actor, lines, region, channel="", customer_ref=""):
+def quote(actor, lines, region, channel="", customer_ref="", coupon_codes=()):
     """Price raw lines for a buyer in ``region`` without writing anything:
     one ``Priced`` per merchant. The same checks as ``place``, stock aside."""
     guard(actor, ORDER, "write")
     region = clean_region(region)
-    return [price(draft) for draft, _numbers in build_drafts(actor, lines, region, channel, customer_ref)]
+    coupon_codes = clean_coupon_codes(coupon_codes)
+    return [price(draft) for draft, _numbers in build_drafts(actor, lines, region, channel, customer_ref,
+                                                              coupon_codes)]
 
 
-def place(actor, channel, buyer, lines, customer_ref="", now=None):
+def place(actor, channel, buyer, lines, customer_ref="", now=None, coupon_codes=()):
     """Place a checkout for ``buyer`` through ``channel``: one order per
     merchant, each priced and its stock reserved per warehouse; returns the
-    ``Checkout``. All or nothing: a bad line (``InvalidLine`` naming it), a
+    ``Checkout``; ``coupon_codes`` are the codes the buyer presented, passed to
+    the pricing plugins in the draft. All or nothing: a bad line (``InvalidLine`` naming it), a
     pricing answer that cannot be recorded, a line the stock cannot serve
     (``OutOfStock``, an ``InsufficientStock``) or a listener refusing
     ``OrderPlaced`` leaves nothing written."""
@@ -171,7 +198,8 @@ def place(actor, channel, buyer, lines, customer_ref="", now=None):
     channel = text(channel, "channel", 32, required=True)
     customer_ref = text(customer_ref, "customer_ref", 64)
     buyer = clean_buyer(buyer)
-    drafts = build_drafts(actor, lines, buyer.region, channel, customer_ref)
+    coupon_codes = clean_coupon_codes(coupon_codes)
+    drafts = build_drafts(actor, lines, buyer.region, channel, customer_ref, coupon_codes)
     priced = [(price(draft), numbers) for draft, numbers in drafts]
     try:
         with db.session.begin_nested():

@@ -44,6 +44,7 @@ class Draft:
     region: str  # the buyer's ISO region: CN or CN-GD
     channel: str = ""
     customer_ref: str = ""
+    coupon_codes: tuple = ()  # codes the buyer presented, upper case, for promotions to honour
 
     @property
     def list_total(self):
