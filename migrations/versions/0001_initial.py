@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:06:10.151801
+Create Date: 2026-11-26 15:27:25.529448
 
 """
 from alembic import op
@@ -90,6 +90,26 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_attribute')),
     sa.UniqueConstraint('category_id', 'code', name=op.f('uq_catalog_attribute_category_id_code'))
     )
+    op.create_table('content_page',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('slug', sa.String(length=80), nullable=True),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('starts_at', sa.DateTime(), nullable=True),
+    sa.Column('ends_at', sa.DateTime(), nullable=True),
+    sa.Column('live_version_id', sa.Integer(), nullable=True),
+    sa.Column('draft_changed_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['live_version_id'], ['content_version.id'], name='fk_content_page_live_version', use_alter=True),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_content_page_merchant_id_portal_merchant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_content_page')),
+    sa.UniqueConstraint('merchant_id', 'kind', 'slug', name='uq_content_page_slug')
+    )
+    with op.batch_alter_table('content_page', schema=None) as batch_op:
+        batch_op.create_index('ix_content_page_kind', ['kind', 'merchant_id', 'id'], unique=False)
+        batch_op.create_index('ix_content_page_schedule', ['kind', 'starts_at'], unique=False)
+
     op.create_table('inventory_warehouse',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('merchant_id', sa.Integer(), nullable=True),
@@ -184,6 +204,59 @@ def upgrade():
     sa.ForeignKeyConstraint(['attribute_id'], ['catalog_attribute.id'], name=op.f('fk_catalog_attribute_value_attribute_id_catalog_attribute'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_attribute_value')),
     sa.UniqueConstraint('attribute_id', 'value_en', name=op.f('uq_catalog_attribute_value_attribute_id_value_en'))
+    )
+    op.create_table('content_floor',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('page_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=True),
+    sa.Column('key', sa.String(length=16), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('hidden', sa.Boolean(), nullable=False),
+    sa.Column('starts_at', sa.DateTime(), nullable=True),
+    sa.Column('ends_at', sa.DateTime(), nullable=True),
+    sa.Column('rule', sa.String(length=20), nullable=False),
+    sa.Column('rule_category_id', sa.Integer(), nullable=True),
+    sa.Column('item_limit', sa.Integer(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_content_floor_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['page_id'], ['content_page.id'], name=op.f('fk_content_floor_page_id_content_page'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['rule_category_id'], ['catalog_category.id'], name=op.f('fk_content_floor_rule_category_id_catalog_category'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_content_floor'))
+    )
+    with op.batch_alter_table('content_floor', schema=None) as batch_op:
+        batch_op.create_index('ix_content_floor_page', ['page_id', 'position'], unique=False)
+
+    op.create_table('content_slot_stat',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('page_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=True),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('floor_key', sa.String(length=16), nullable=False),
+    sa.Column('slot_key', sa.String(length=24), nullable=False),
+    sa.Column('impressions', sa.Integer(), nullable=False),
+    sa.Column('clicks', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_content_slot_stat_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['page_id'], ['content_page.id'], name=op.f('fk_content_slot_stat_page_id_content_page'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_content_slot_stat')),
+    sa.UniqueConstraint('page_id', 'day', 'floor_key', 'slot_key', name='uq_content_slot_stat')
+    )
+    op.create_table('content_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('page_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=True),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('snapshot', sa.Text(), nullable=False),
+    sa.Column('note', sa.String(length=300), nullable=False),
+    sa.Column('restored_from', sa.Integer(), nullable=True),
+    sa.Column('published_at', sa.DateTime(), nullable=False),
+    sa.Column('published_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_content_version_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['page_id'], ['content_page.id'], name=op.f('fk_content_version_page_id_content_page'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['published_by_id'], ['portal_user.id'], name=op.f('fk_content_version_published_by_id_portal_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_content_version')),
+    sa.UniqueConstraint('page_id', 'number', name='uq_content_version_number')
     )
     op.create_table('inventory_warehouse_region',
     sa.Column('warehouse_id', sa.Integer(), nullable=False),
@@ -363,6 +436,27 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_brand')),
     sa.UniqueConstraint('name_en', name=op.f('uq_catalog_brand_name_en'))
     )
+    op.create_table('content_slot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('floor_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=True),
+    sa.Column('key', sa.String(length=16), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('link_type', sa.String(length=16), nullable=False),
+    sa.Column('link_id', sa.Integer(), nullable=True),
+    sa.Column('url', sa.String(length=500), nullable=False),
+    sa.Column('image_id', sa.Integer(), nullable=True),
+    sa.Column('starts_at', sa.DateTime(), nullable=True),
+    sa.Column('ends_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['floor_id'], ['content_floor.id'], name=op.f('fk_content_slot_floor_id_content_floor'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['image_id'], ['portal_stored_file.id'], name=op.f('fk_content_slot_image_id_portal_stored_file')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_content_slot_merchant_id_portal_merchant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_content_slot'))
+    )
+    with op.batch_alter_table('content_slot', schema=None) as batch_op:
+        batch_op.create_index('ix_content_slot_floor', ['floor_id', 'position'], unique=False)
+
     op.create_table('orders_idempotency_key',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('owner', sa.String(length=32), nullable=False),
@@ -612,6 +706,16 @@ def upgrade():
         batch_op.create_index('ix_catalog_sku_code', ['code'], unique=False)
         batch_op.create_index('ix_catalog_sku_merchant_barcode', ['merchant_id', 'barcode'], unique=False)
 
+    op.create_table('content_page_product',
+    sa.Column('page_id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=True),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_content_page_product_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['page_id'], ['content_page.id'], name=op.f('fk_content_page_product_page_id_content_page'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['product_id'], ['catalog_product.id'], name=op.f('fk_content_page_product_product_id_catalog_product'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('page_id', 'product_id', name=op.f('pk_content_page_product'))
+    )
     op.create_table('orders_after_sales_photo',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -832,6 +936,7 @@ def downgrade():
         batch_op.drop_index('ix_orders_after_sales_photo_case')
 
     op.drop_table('orders_after_sales_photo')
+    op.drop_table('content_page_product')
     with op.batch_alter_table('catalog_sku', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_sku_merchant_barcode')
         batch_op.drop_index('ix_catalog_sku_code')
@@ -893,6 +998,10 @@ def downgrade():
         batch_op.drop_index('ix_orders_idempotency_key_created')
 
     op.drop_table('orders_idempotency_key')
+    with op.batch_alter_table('content_slot', schema=None) as batch_op:
+        batch_op.drop_index('ix_content_slot_floor')
+
+    op.drop_table('content_slot')
     op.drop_table('catalog_brand')
     with op.batch_alter_table('portal_user_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_portal_user_session_user_id'))
@@ -936,6 +1045,12 @@ def downgrade():
         batch_op.drop_index('ix_inventory_warehouse_region_region')
 
     op.drop_table('inventory_warehouse_region')
+    op.drop_table('content_version')
+    op.drop_table('content_slot_stat')
+    with op.batch_alter_table('content_floor', schema=None) as batch_op:
+        batch_op.drop_index('ix_content_floor_page')
+
+    op.drop_table('content_floor')
     op.drop_table('catalog_attribute_value')
     with op.batch_alter_table('portal_user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_portal_user_merchant_id'))
@@ -955,6 +1070,11 @@ def downgrade():
         batch_op.drop_index('ix_inventory_warehouse_merchant')
 
     op.drop_table('inventory_warehouse')
+    with op.batch_alter_table('content_page', schema=None) as batch_op:
+        batch_op.drop_index('ix_content_page_schedule')
+        batch_op.drop_index('ix_content_page_kind')
+
+    op.drop_table('content_page')
     op.drop_table('catalog_attribute')
     op.drop_table('portal_state_version')
     op.drop_table('portal_merchant')
