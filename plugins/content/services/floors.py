@@ -1,5 +1,5 @@
-"""The draft's floors and slots: add, edit in place, reorder, duplicate, hide,
-delete; each slot's link checked against the catalog and its image checked
+"""The draft's floors and slots: floors are added, edited in place, reordered,
+duplicated, hidden and deleted; entries added, moved and removed; each slot's link checked against the catalog and its image checked
 by ``portal.uploads``."""
 from urllib.parse import urlsplit
 
@@ -197,8 +197,6 @@ def _fill_slot(actor, slot, floor, fields, image_file):
     stored = _image(actor, floor.page, image_file)
     if stored is not None:
         slot.image_id = stored.id
-    elif fields.get("remove_image"):
-        slot.image_id = None
     if floor.kind == BANNER and slot.image_id is None:
         raise ContentError(_("Image: a banner needs an image."))
 
@@ -214,15 +212,6 @@ def add_slot(actor, floor, fields, image_file=None):
     floor.slots.append(slot)
     db.session.flush()
     _changed(actor, floor, "slot.add", {"slot": slot.key, "link": f"{slot.link_type}:{slot.link_id or slot.url}"})
-    return slot
-
-
-def update_slot(actor, slot, fields, image_file=None):
-    """Change an entry's link, title, window or image."""
-    floor = slot.floor
-    require_record(actor, floor.page, "write")
-    _fill_slot(actor, slot, floor, fields, image_file)
-    _changed(actor, floor, "slot.update", {"slot": slot.key})
     return slot
 
 

@@ -15,7 +15,7 @@ from . import actor, attempt
 from .pages import editor_context
 
 FLOOR_FIELDS = ("title", "rule", "rule_category_id", "item_limit", "body_html")
-SLOT_FIELDS = ("title", "link_type", "link_id", "url", "remove_image")
+SLOT_FIELDS = ("title", "link_type", "link_id", "url")
 
 
 def _htmx():

@@ -16,6 +16,15 @@ from plugins.catalog.models import Brand, Category, Product, Sku
 from tests.conftest import create_merchant
 
 
+@pytest.fixture(autouse=True)
+def fresh_storefront_cache(app):
+    """Each test rolls back, rewinding the content counter its cache is keyed
+    on: a later test would otherwise read an earlier test's answers."""
+    app.extensions.pop("content.storefront_cache", None)
+    yield
+    app.extensions.pop("content.storefront_cache", None)
+
+
 def make_product(db, merchant, category, title, on_shelf=True, price="10.00"):
     product = Product(merchant_id=merchant.id, category=category, title_en=title, title_zh=title,
                       shelf_status="on" if on_shelf else "off")
