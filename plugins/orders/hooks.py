@@ -70,3 +70,11 @@ def portal_register_blueprints():
     """The JSON API for sales channels and the payment notification endpoint."""
     from .api import bp
     return [bp]
+
+
+@hookimpl(optionalhook=True)
+def content_sales_ranking(category_ids, merchant_id, since, limit):
+    """Units sold per product for the content plugin's top-seller floors
+    (optional: the content plugin may not be installed)."""
+    from .services.sales import top_products
+    return top_products(category_ids, merchant_id, since, limit)
