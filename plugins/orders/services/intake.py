@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from plugins.catalog.models import Sku
 from portal.audit import record
+from portal.events import EventRejected
 from portal.extensions import db
 from portal.models import Merchant
 from portal.money import quantize
@@ -261,9 +262,11 @@ def place_order(token, data):
     ``Checkout``; ``ApiError`` otherwise, nothing written by this call."""
     channel, customer_ref, buyer, lines = read_order(data, token.merchant_id)
     try:
-        checkout = placing.place(None, channel, buyer, lines, customer_ref)
+        checkout = placing.place(None, channel, buyer, lines, customer_ref, points=data.get("points"))
     except OrdersError as exc:
         raise api_error_of(exc, data) from exc
+    except EventRejected as exc:  # a plugin taking part refused the order (points spent meanwhile...)
+        raise ApiError(409, str(exc), [field_error(None, str(exc))]) from exc
     record("orders.api_place", target=checkout.number, plugin="orders", merchant_id=token.merchant_id,
            actor=f"api token {token.prefix} ({token.name})"[:120],
            summary={"orders": [order.number for order in checkout.orders], "channel": channel})

@@ -44,6 +44,7 @@ class Draft:
     region: str  # the buyer's ISO region: CN or CN-GD
     channel: str = ""
     customer_ref: str = ""
+    points: int = 0  # loyalty points the buyer asks to spend on this part (0: none)
 
     @property
     def list_total(self):

@@ -74,6 +74,7 @@ class OrderForm:
 
     buyer: dict = field(default_factory=dict)
     customer_ref: str = ""
+    points: str = ""
     rows: list = field(default_factory=list)
     errors: dict = field(default_factory=dict)  # field name -> message
 
@@ -89,7 +90,8 @@ class OrderForm:
             key = keys[i] if i < len(keys) and KEY.match(keys[i] or "") else new_key()
             rows.append(LineRow(key, code.strip(), qtys[i].strip() if i < len(qtys) else ""))
         return cls(buyer={name: form.get(name, "").strip() for name in BUYER_FIELDS},
-                   customer_ref=form.get("customer_ref", "").strip(), rows=rows or [LineRow(new_key())])
+                   customer_ref=form.get("customer_ref", "").strip(), points=form.get("points", "").strip(),
+                   rows=rows or [LineRow(new_key())])
 
     @property
     def filled(self):
@@ -108,7 +110,7 @@ class OrderForm:
         if isinstance(exc, InvalidLine) and self.row_numbered(exc.line) is not None:
             self.row_numbered(exc.line).error = exc.problem
             return str(exc)
-        if isinstance(exc, InvalidField) and exc.field in BUYER_FIELDS + ("customer_ref",):
+        if isinstance(exc, InvalidField) and exc.field in BUYER_FIELDS + ("customer_ref", "points"):
             self.errors[exc.field] = exc.problem
         line = getattr(exc, "line", None)  # OutOfStock names its line too
         if line is not None and self.row_numbered(line) is not None:
@@ -187,7 +189,7 @@ class NewOrderView(PortalView):
         try:
             if not resolve(form, actor):
                 return self._page(form, error=gettext("Some lines cannot be ordered; see the messages by them."))
-            checkout = place(actor, CHANNEL, form.buyer, form.lines, form.customer_ref)
+            checkout = place(actor, CHANNEL, form.buyer, form.lines, form.customer_ref, points=form.points)
             numbers = [order.number for order in checkout.orders]
             first_id = checkout.orders[0].id
             db.session.commit()
@@ -249,7 +251,8 @@ class NewOrderView(PortalView):
         if not form.buyer.get("region"):
             return {"hint": gettext("Enter the shipping region (e.g. CN-GD) to see the price.")}
         try:
-            parts = priced_view(quote_lines(actor, form.lines, form.buyer["region"], CHANNEL, form.customer_ref))
+            parts = priced_view(quote_lines(actor, form.lines, form.buyer["region"], CHANNEL, form.customer_ref,
+                                             form.points))
         except OrdersError as exc:
             return {"error": form.show_error(exc)}
         return {"parts": parts, "currency": parts[0]["currency"],
