@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:06:10.151801
+Create Date: 2026-11-26 15:34:45.372963
 
 """
 from alembic import op
@@ -35,6 +35,21 @@ def upgrade():
         batch_op.create_index('ix_catalog_category_parent', ['parent_id', 'position'], unique=False)
         batch_op.create_index('ix_catalog_category_path', ['path'], unique=False)
 
+    op.create_table('members_level',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('threshold', sa.Integer(), nullable=False),
+    sa.Column('discount_percent', sa.Numeric(precision=5, scale=2), nullable=False),
+    sa.Column('free_shipping', sa.Boolean(), nullable=False),
+    sa.Column('points_multiplier', sa.Numeric(precision=5, scale=2), nullable=False),
+    sa.CheckConstraint('discount_percent >= 0 AND discount_percent <= 100', name=op.f('ck_members_level_ck_members_level_discount')),
+    sa.CheckConstraint('points_multiplier >= 0', name=op.f('ck_members_level_ck_members_level_multiplier')),
+    sa.CheckConstraint('threshold >= 0', name=op.f('ck_members_level_ck_members_level_threshold')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_members_level')),
+    sa.UniqueConstraint('code', name=op.f('uq_members_level_code')),
+    sa.UniqueConstraint('threshold', name=op.f('uq_members_level_threshold'))
+    )
     op.create_table('portal_currency',
     sa.Column('code', sa.String(length=3), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -106,6 +121,54 @@ def upgrade():
     with op.batch_alter_table('inventory_warehouse', schema=None) as batch_op:
         batch_op.create_index('ix_inventory_warehouse_merchant', ['merchant_id', 'priority'], unique=False)
 
+    op.create_table('members_member',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=32), nullable=False),
+    sa.Column('customer_ref', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('phone', sa.String(length=40), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('region', sa.String(length=8), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('marketing_consent', sa.Boolean(), nullable=False),
+    sa.Column('consent_changed_at', sa.DateTime(), nullable=True),
+    sa.Column('level_id', sa.Integer(), nullable=True),
+    sa.Column('growth', sa.Integer(), nullable=False),
+    sa.Column('review_due_at', sa.DateTime(), nullable=False),
+    sa.Column('points_balance', sa.Integer(), nullable=False),
+    sa.Column('orders_count', sa.Integer(), nullable=False),
+    sa.Column('total_spent', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('first_order_at', sa.DateTime(), nullable=True),
+    sa.Column('last_order_at', sa.DateTime(), nullable=True),
+    sa.Column('rfm_r', sa.SmallInteger(), nullable=True),
+    sa.Column('rfm_f', sa.SmallInteger(), nullable=True),
+    sa.Column('rfm_m', sa.SmallInteger(), nullable=True),
+    sa.Column('rfm_group', sa.String(length=24), nullable=True),
+    sa.Column('erased_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('points_balance >= 0', name=op.f('ck_members_member_ck_members_member_points')),
+    sa.ForeignKeyConstraint(['level_id'], ['members_level.id'], name=op.f('fk_members_member_level_id_members_level')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_members_member')),
+    sa.UniqueConstraint('channel', 'customer_ref', name='uq_members_member_ref')
+    )
+    with op.batch_alter_table('members_member', schema=None) as batch_op:
+        batch_op.create_index('ix_members_member_last_order', ['last_order_at'], unique=False)
+        batch_op.create_index('ix_members_member_level', ['level_id', 'id'], unique=False)
+        batch_op.create_index('ix_members_member_name', ['name', 'id'], unique=False)
+        batch_op.create_index('ix_members_member_phone', ['phone'], unique=False)
+        batch_op.create_index('ix_members_member_rfm', ['rfm_group', 'id'], unique=False)
+
+    op.create_table('members_segment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=True),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('rules', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_members_segment_merchant_id_portal_merchant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_members_segment'))
+    )
     op.create_table('portal_exchange_rate',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('base', sa.String(length=3), nullable=False),
@@ -193,6 +256,59 @@ def upgrade():
     )
     with op.batch_alter_table('inventory_warehouse_region', schema=None) as batch_op:
         batch_op.create_index('ix_inventory_warehouse_region_region', ['region'], unique=False)
+
+    op.create_table('members_address',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('phone', sa.String(length=40), nullable=False),
+    sa.Column('region', sa.String(length=8), nullable=False),
+    sa.Column('city', sa.String(length=100), nullable=False),
+    sa.Column('district', sa.String(length=100), nullable=False),
+    sa.Column('address', sa.String(length=500), nullable=False),
+    sa.Column('postcode', sa.String(length=20), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members_member.id'], name=op.f('fk_members_address_member_id_members_member')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_members_address'))
+    )
+    with op.batch_alter_table('members_address', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_members_address_member_id'), ['member_id'], unique=False)
+
+    op.create_table('members_level_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('from_level_id', sa.Integer(), nullable=True),
+    sa.Column('to_level_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=16), nullable=False),
+    sa.Column('growth', sa.Integer(), nullable=False),
+    sa.Column('actor', sa.String(length=120), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['from_level_id'], ['members_level.id'], name=op.f('fk_members_level_change_from_level_id_members_level')),
+    sa.ForeignKeyConstraint(['member_id'], ['members_member.id'], name=op.f('fk_members_level_change_member_id_members_member')),
+    sa.ForeignKeyConstraint(['to_level_id'], ['members_level.id'], name=op.f('fk_members_level_change_to_level_id_members_level')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_members_level_change'))
+    )
+    with op.batch_alter_table('members_level_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_members_level_change_member_id'), ['member_id'], unique=False)
+
+    op.create_table('members_member_merchant',
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members_member.id'], name=op.f('fk_members_member_merchant_member_id_members_member')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_members_member_merchant_merchant_id_portal_merchant')),
+    sa.PrimaryKeyConstraint('member_id', 'merchant_id', name=op.f('pk_members_member_merchant'))
+    )
+    with op.batch_alter_table('members_member_merchant', schema=None) as batch_op:
+        batch_op.create_index('ix_members_member_merchant_merchant', ['merchant_id', 'member_id'], unique=False)
+
+    op.create_table('members_tag',
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('tag', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members_member.id'], name=op.f('fk_members_tag_member_id_members_member')),
+    sa.PrimaryKeyConstraint('member_id', 'tag', name=op.f('pk_members_tag'))
+    )
+    with op.batch_alter_table('members_tag', schema=None) as batch_op:
+        batch_op.create_index('ix_members_tag_tag', ['tag', 'member_id'], unique=False)
 
     op.create_table('orders_checkout',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -456,6 +572,44 @@ def upgrade():
         batch_op.create_index('ix_catalog_product_title', ['title_en'], unique=False)
         if op.get_bind().dialect.name == 'postgresql': op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm'); batch_op.create_index('ix_catalog_product_title_en_trgm', ['title_en'], unique=False, postgresql_using='gin', postgresql_ops={'title_en': 'gin_trgm_ops'})
         if op.get_bind().dialect.name == 'postgresql': op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm'); batch_op.create_index('ix_catalog_product_title_zh_trgm', ['title_zh'], unique=False, postgresql_using='gin', postgresql_ops={'title_zh': 'gin_trgm_ops'})
+
+    op.create_table('members_order',
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('placed_at', sa.DateTime(), nullable=False),
+    sa.Column('total', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('cancelled', sa.Boolean(), nullable=False),
+    sa.Column('refunded', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('growth', sa.Integer(), nullable=False),
+    sa.Column('points_earned', sa.Integer(), nullable=False),
+    sa.Column('points_spent', sa.Integer(), nullable=False),
+    sa.Column('points_reversed', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members_member.id'], name=op.f('fk_members_order_member_id_members_member')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_members_order_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_members_order_order_id_orders_order')),
+    sa.PrimaryKeyConstraint('order_id', name=op.f('pk_members_order'))
+    )
+    with op.batch_alter_table('members_order', schema=None) as batch_op:
+        batch_op.create_index('ix_members_order_member', ['member_id', 'placed_at'], unique=False)
+
+    op.create_table('members_points_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.Column('balance_after', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=300), nullable=False),
+    sa.Column('actor', sa.String(length=120), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('balance_after >= 0', name=op.f('ck_members_points_entry_ck_members_points_balance')),
+    sa.ForeignKeyConstraint(['member_id'], ['members_member.id'], name=op.f('fk_members_points_entry_member_id_members_member')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_members_points_entry_order_id_orders_order')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_members_points_entry'))
+    )
+    with op.batch_alter_table('members_points_entry', schema=None) as batch_op:
+        batch_op.create_index('ix_members_points_member', ['member_id', 'id'], unique=False)
 
     op.create_table('orders_after_sales_case',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -863,6 +1017,14 @@ def downgrade():
         batch_op.drop_index('ix_orders_after_sales_case_merchant')
 
     op.drop_table('orders_after_sales_case')
+    with op.batch_alter_table('members_points_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_members_points_member')
+
+    op.drop_table('members_points_entry')
+    with op.batch_alter_table('members_order', schema=None) as batch_op:
+        batch_op.drop_index('ix_members_order_member')
+
+    op.drop_table('members_order')
     with op.batch_alter_table('catalog_product', schema=None) as batch_op:
         if op.get_bind().dialect.name == 'postgresql': batch_op.drop_index('ix_catalog_product_title_zh_trgm', postgresql_using='gin', postgresql_ops={'title_zh': 'gin_trgm_ops'})
         if op.get_bind().dialect.name == 'postgresql': batch_op.drop_index('ix_catalog_product_title_en_trgm', postgresql_using='gin', postgresql_ops={'title_en': 'gin_trgm_ops'})
@@ -932,6 +1094,22 @@ def downgrade():
         batch_op.drop_index('ix_orders_checkout_buyer')
 
     op.drop_table('orders_checkout')
+    with op.batch_alter_table('members_tag', schema=None) as batch_op:
+        batch_op.drop_index('ix_members_tag_tag')
+
+    op.drop_table('members_tag')
+    with op.batch_alter_table('members_member_merchant', schema=None) as batch_op:
+        batch_op.drop_index('ix_members_member_merchant_merchant')
+
+    op.drop_table('members_member_merchant')
+    with op.batch_alter_table('members_level_change', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_members_level_change_member_id'))
+
+    op.drop_table('members_level_change')
+    with op.batch_alter_table('members_address', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_members_address_member_id'))
+
+    op.drop_table('members_address')
     with op.batch_alter_table('inventory_warehouse_region', schema=None) as batch_op:
         batch_op.drop_index('ix_inventory_warehouse_region_region')
 
@@ -951,6 +1129,15 @@ def downgrade():
         batch_op.drop_index('ix_rate_lookup')
 
     op.drop_table('portal_exchange_rate')
+    op.drop_table('members_segment')
+    with op.batch_alter_table('members_member', schema=None) as batch_op:
+        batch_op.drop_index('ix_members_member_rfm')
+        batch_op.drop_index('ix_members_member_phone')
+        batch_op.drop_index('ix_members_member_name')
+        batch_op.drop_index('ix_members_member_level')
+        batch_op.drop_index('ix_members_member_last_order')
+
+    op.drop_table('members_member')
     with op.batch_alter_table('inventory_warehouse', schema=None) as batch_op:
         batch_op.drop_index('ix_inventory_warehouse_merchant')
 
@@ -961,6 +1148,7 @@ def downgrade():
     op.drop_table('portal_job_state')
     op.drop_table('portal_document_counter')
     op.drop_table('portal_currency')
+    op.drop_table('members_level')
     with op.batch_alter_table('catalog_category', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_category_path')
         batch_op.drop_index('ix_catalog_category_parent')

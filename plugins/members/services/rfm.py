@@ -95,7 +95,7 @@ def _score(column):
     """``ceil(5 * count(value <= mine) / n)`` over members with orders, in integers."""
     at_most = func.count().over(order_by=column)  # RANGE frame: peers (ties) count in
     everyone = func.count().over()
-    return (5 * at_most + everyone - 1) / everyone
+    return (5 * at_most + everyone - 1) // everyone
 
 
 def recompute(now=None):
