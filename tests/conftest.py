@@ -74,6 +74,8 @@ def make_app(tmp_path_factory, plugins=None, **config):
         "PORTAL_LOGIN_LIMIT_IP": 1000,
         # the demo's orders in every state, without placing two thousand of them per test
         "ORDERS_DEMO_ORDERS": 60,
+        # the demo's members across levels and RFM groups, without inserting five thousand per test
+        "MEMBERS_DEMO_MEMBERS": 300,
     }
     settings.update(config)
     app = create_app(settings, plugins=plugins)

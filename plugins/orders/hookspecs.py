@@ -13,7 +13,8 @@ def orders_price_draft(draft):
 
     Args: draft, a ``plugins.orders.services.pricing.Draft``: the merchant, the
     currency, the buyer's region (``CN-GD``), the channel and customer
-    reference, the coupon codes the buyer presented (``coupon_codes``), and ``lines`` (index, SKU id and code, title, quantity, list
+    reference, the coupon codes the buyer presented (``coupon_codes``), the loyalty
+    ``points`` the buyer asks to spend (0: none), and ``lines`` (index, SKU id and code, title, quantity, list
     price per unit, currency). Do not change it; it is frozen.
     Returns: an iterable of ``plugins.orders.services.pricing.Adjustment``
     (``source``: the plugin's own name; ``kind``: discount, freight, points,

@@ -277,11 +277,12 @@ def place_order(actor, data):
     nothing written by this call."""
     channel, customer_ref, buyer, lines, coupon_codes = read_order(data, actor.merchant_id)
     try:
-        checkout = placing.place(actor, channel, buyer, lines, customer_ref, coupon_codes=coupon_codes)
+        checkout = placing.place(actor, channel, buyer, lines, customer_ref, coupon_codes=coupon_codes,
+                                 points=data.get("points"))
     except OrdersError as exc:
         raise api_error_of(exc, data) from exc
-    except EventRejected as exc:  # a plugin refused the placing (a coupon used up meanwhile)
-        raise ApiError(409, str(exc)) from exc
+    except EventRejected as exc:  # a plugin refused the placing (a coupon or points used up meanwhile)
+        raise ApiError(409, str(exc), [field_error(None, str(exc))]) from exc
     return checkout
 
 

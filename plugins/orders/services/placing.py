@@ -139,10 +139,11 @@ def clean_coupon_codes(codes):
     return tuple(cleaned)
 
 
-def build_drafts(actor, lines, region, channel="", customer_ref="", coupon_codes=()):
+def build_drafts(actor, lines, region, channel="", customer_ref="", coupon_codes=(), points=0):
     """One ``Draft`` per merchant (by merchant id) from raw lines, each with the
     checkout line numbers of its lines; validates SKUs, shelf, merchant and
-    currency. ``[(draft, [line number, ...])]``."""
+    currency. ``[(draft, [line number, ...])]``. The ``points`` the buyer
+    spends go to the first merchant's part (a checkout is paid once)."""
     parsed = parse_lines(lines)
     rows = {sku.id: (sku, product) for sku, product in db.session.execute(
         select(Sku, Product).join(Product, Product.id == Sku.product_id)
@@ -161,13 +162,26 @@ def build_drafts(actor, lines, region, channel="", customer_ref="", coupon_codes
         currency = sku.currency
         by_merchant[sku.merchant_id].append((number, sku, product, qty))
     drafts = []
+    points = clean_points(points)
     for merchant_id in sorted(by_merchant):
         entries = by_merchant[merchant_id]
         draft_lines = tuple(DraftLine(i, sku.id, sku.code, _title(product, sku), qty, Decimal(sku.price), currency)
                             for i, (_n, sku, product, qty) in enumerate(entries))
-        drafts.append((Draft(merchant_id, currency, draft_lines, region, channel, customer_ref, coupon_codes),
-                       [number for number, *_rest in entries]))
+        drafts.append((Draft(merchant_id, currency, draft_lines, region, channel, customer_ref, coupon_codes,
+                             points if not drafts else 0), [number for number, *_rest in entries]))
     return drafts
+
+
+def clean_points(value):
+    """The points to spend: a whole number, zero or more (empty: none)."""
+    if value is None or str(value).strip() in ("", "0"):
+        return 0
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    number = _whole(value)
+    if number is None:
+        raise InvalidField("points", _("%(value)r is not a whole number of points.", value=value))
+    return number
 
 
 def _title(product, sku):
@@ -175,21 +189,22 @@ def _title(product, sku):
     return (f"{product.title_en} ({label})" if label else product.title_en)[:300]
 
 
-def quote(actor, lines, region, channel="", customer_ref="", coupon_codes=()):
+def quote(actor, lines, region, channel="", customer_ref="", coupon_codes=(), points=0):
     """Price raw lines for a buyer in ``region`` without writing anything:
     one ``Priced`` per merchant. The same checks as ``place``, stock aside."""
     guard(actor, ORDER, "write")
     region = clean_region(region)
     coupon_codes = clean_coupon_codes(coupon_codes)
     return [price(draft) for draft, _numbers in build_drafts(actor, lines, region, channel, customer_ref,
-                                                              coupon_codes)]
+                                                              coupon_codes, points)]
 
 
-def place(actor, channel, buyer, lines, customer_ref="", now=None, coupon_codes=()):
+def place(actor, channel, buyer, lines, customer_ref="", now=None, coupon_codes=(), points=0):
     """Place a checkout for ``buyer`` through ``channel``: one order per
     merchant, each priced and its stock reserved per warehouse; returns the
     ``Checkout``; ``coupon_codes`` are the codes the buyer presented, passed to
-    the pricing plugins in the draft. All or nothing: a bad line (``InvalidLine`` naming it), a
+    the pricing plugins in the draft; ``points`` the buyer spends (see
+    ``build_drafts``). All or nothing: a bad line (``InvalidLine`` naming it), a
     pricing answer that cannot be recorded, a line the stock cannot serve
     (``OutOfStock``, an ``InsufficientStock``) or a listener refusing
     ``OrderPlaced`` leaves nothing written."""
@@ -199,7 +214,7 @@ def place(actor, channel, buyer, lines, customer_ref="", now=None, coupon_codes=
     customer_ref = text(customer_ref, "customer_ref", 64)
     buyer = clean_buyer(buyer)
     coupon_codes = clean_coupon_codes(coupon_codes)
-    drafts = build_drafts(actor, lines, buyer.region, channel, customer_ref, coupon_codes)
+    drafts = build_drafts(actor, lines, buyer.region, channel, customer_ref, coupon_codes, points)
     priced = [(price(draft), numbers) for draft, numbers in drafts]
     try:
         with db.session.begin_nested():

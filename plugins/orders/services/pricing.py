@@ -45,6 +45,7 @@ class Draft:
     channel: str = ""
     customer_ref: str = ""
     coupon_codes: tuple = ()  # codes the buyer presented, upper case, for promotions to honour
+    points: int = 0  # loyalty points the buyer asks to spend on this part (0: none)
 
     @property
     def list_total(self):

@@ -75,6 +75,7 @@ class OrderForm:
     buyer: dict = field(default_factory=dict)
     customer_ref: str = ""
     coupon_codes: str = ""
+    points: str = ""
     rows: list = field(default_factory=list)
     errors: dict = field(default_factory=dict)  # field name -> message
 
@@ -91,7 +92,8 @@ class OrderForm:
             rows.append(LineRow(key, code.strip(), qtys[i].strip() if i < len(qtys) else ""))
         return cls(buyer={name: form.get(name, "").strip() for name in BUYER_FIELDS},
                    customer_ref=form.get("customer_ref", "").strip(),
-                   coupon_codes=form.get("coupon_codes", "").strip()[:250], rows=rows or [LineRow(new_key())])
+                   coupon_codes=form.get("coupon_codes", "").strip()[:250], points=form.get("points", "").strip(),
+                   rows=rows or [LineRow(new_key())])
 
     @property
     def filled(self):
@@ -110,7 +112,7 @@ class OrderForm:
         if isinstance(exc, InvalidLine) and self.row_numbered(exc.line) is not None:
             self.row_numbered(exc.line).error = exc.problem
             return str(exc)
-        if isinstance(exc, InvalidField) and exc.field in BUYER_FIELDS + ("customer_ref", "coupon_codes"):
+        if isinstance(exc, InvalidField) and exc.field in BUYER_FIELDS + ("customer_ref", "coupon_codes", "points"):
             self.errors[exc.field] = exc.problem
         line = getattr(exc, "line", None)  # OutOfStock names its line too
         if line is not None and self.row_numbered(line) is not None:
@@ -190,7 +192,7 @@ class NewOrderView(PortalView):
             if not resolve(form, actor):
                 return self._page(form, error=gettext("Some lines cannot be ordered; see the messages by them."))
             checkout = place(actor, CHANNEL, form.buyer, form.lines, form.customer_ref,
-                             coupon_codes=form.coupon_codes)
+                             coupon_codes=form.coupon_codes, points=form.points)
             numbers = [order.number for order in checkout.orders]
             first_id = checkout.orders[0].id
             db.session.commit()
@@ -253,7 +255,7 @@ class NewOrderView(PortalView):
             return {"hint": gettext("Enter the shipping region (e.g. CN-GD) to see the price.")}
         try:
             parts = priced_view(quote_lines(actor, form.lines, form.buyer["region"], CHANNEL, form.customer_ref,
-                                            form.coupon_codes))
+                                            form.coupon_codes, form.points))
         except OrdersError as exc:
             return {"error": form.show_error(exc)}
         return {"parts": parts, "currency": parts[0]["currency"],
