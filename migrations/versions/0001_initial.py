@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:06:10.151801
+Create Date: 2026-11-26 15:36:55.579594
 
 """
 from alembic import op
@@ -35,6 +35,17 @@ def upgrade():
         batch_op.create_index('ix_catalog_category_parent', ['parent_id', 'position'], unique=False)
         batch_op.create_index('ix_catalog_category_path', ['path'], unique=False)
 
+    op.create_table('logistics_carrier',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('tracking_url', sa.String(length=300), nullable=False),
+    sa.Column('tracking_pattern', sa.String(length=200), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_logistics_carrier')),
+    sa.UniqueConstraint('code', name=op.f('uq_logistics_carrier_code'))
+    )
     op.create_table('portal_currency',
     sa.Column('code', sa.String(length=3), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -105,6 +116,23 @@ def upgrade():
     )
     with op.batch_alter_table('inventory_warehouse', schema=None) as batch_op:
         batch_op.create_index('ix_inventory_warehouse_merchant', ['merchant_id', 'priority'], unique=False)
+
+    op.create_table('logistics_template',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=True),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('basis', sa.String(length=8), nullable=False),
+    sa.Column('volume_divisor', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('volume_divisor > 0', name=op.f('ck_logistics_template_divisor_positive')),
+    sa.ForeignKeyConstraint(['category_id'], ['catalog_category.id'], name=op.f('fk_logistics_template_category_id_catalog_category')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_logistics_template_merchant_id_portal_merchant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_logistics_template')),
+    sa.UniqueConstraint('merchant_id', 'category_id', name='uq_logistics_template_category')
+    )
+    with op.batch_alter_table('logistics_template', schema=None) as batch_op:
+        batch_op.create_index('ix_logistics_template_merchant', ['merchant_id', 'name'], unique=False)
 
     op.create_table('portal_exchange_rate',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -193,6 +221,26 @@ def upgrade():
     )
     with op.batch_alter_table('inventory_warehouse_region', schema=None) as batch_op:
         batch_op.create_index('ix_inventory_warehouse_region_region', ['region'], unique=False)
+
+    op.create_table('logistics_zone',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('template_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('regions', sa.String(length=1000), nullable=False),
+    sa.Column('no_delivery', sa.Boolean(), nullable=False),
+    sa.Column('first_units', sa.Numeric(precision=14, scale=3), nullable=False),
+    sa.Column('first_fee', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('additional_units', sa.Numeric(precision=14, scale=3), nullable=False),
+    sa.Column('additional_fee', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('free_over_amount', sa.Numeric(precision=18, scale=4), nullable=True),
+    sa.Column('free_over_count', sa.Integer(), nullable=True),
+    sa.CheckConstraint('first_fee >= 0 AND additional_fee >= 0', name=op.f('ck_logistics_zone_fees_not_negative')),
+    sa.CheckConstraint('first_units > 0 AND additional_units > 0', name=op.f('ck_logistics_zone_units_positive')),
+    sa.ForeignKeyConstraint(['template_id'], ['logistics_template.id'], name=op.f('fk_logistics_zone_template_id_logistics_template'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_logistics_zone'))
+    )
+    with op.batch_alter_table('logistics_zone', schema=None) as batch_op:
+        batch_op.create_index('ix_logistics_zone_template', ['template_id', 'position'], unique=False)
 
     op.create_table('orders_checkout',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -457,6 +505,28 @@ def upgrade():
         if op.get_bind().dialect.name == 'postgresql': op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm'); batch_op.create_index('ix_catalog_product_title_en_trgm', ['title_en'], unique=False, postgresql_using='gin', postgresql_ops={'title_en': 'gin_trgm_ops'})
         if op.get_bind().dialect.name == 'postgresql': op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm'); batch_op.create_index('ix_catalog_product_title_zh_trgm', ['title_zh'], unique=False, postgresql_using='gin', postgresql_ops={'title_zh': 'gin_trgm_ops'})
 
+    op.create_table('logistics_order_freight',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('template_id', sa.Integer(), nullable=True),
+    sa.Column('template_name', sa.String(length=120), nullable=False),
+    sa.Column('region', sa.String(length=8), nullable=False),
+    sa.Column('zone', sa.String(length=1000), nullable=False),
+    sa.Column('basis', sa.String(length=8), nullable=False),
+    sa.Column('units', sa.Numeric(precision=14, scale=3), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('skus', sa.String(length=1000), nullable=False),
+    sa.Column('explanation', sa.String(length=500), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_logistics_order_freight_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_logistics_order_freight_order_id_orders_order'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['template_id'], ['logistics_template.id'], name=op.f('fk_logistics_order_freight_template_id_logistics_template'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_logistics_order_freight'))
+    )
+    with op.batch_alter_table('logistics_order_freight', schema=None) as batch_op:
+        batch_op.create_index('ix_logistics_order_freight_order', ['order_id'], unique=False)
+
     op.create_table('orders_after_sales_case',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
@@ -612,6 +682,25 @@ def upgrade():
         batch_op.create_index('ix_catalog_sku_code', ['code'], unique=False)
         batch_op.create_index('ix_catalog_sku_merchant_barcode', ['merchant_id', 'barcode'], unique=False)
 
+    op.create_table('logistics_tracking',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shipment_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('carrier_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('last_event_at', sa.DateTime(), nullable=False),
+    sa.Column('delivered_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['carrier_id'], ['logistics_carrier.id'], name=op.f('fk_logistics_tracking_carrier_id_logistics_carrier')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_logistics_tracking_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['shipment_id'], ['orders_shipment.id'], name=op.f('fk_logistics_tracking_shipment_id_orders_shipment'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_logistics_tracking')),
+    sa.UniqueConstraint('shipment_id', name=op.f('uq_logistics_tracking_shipment_id'))
+    )
+    with op.batch_alter_table('logistics_tracking', schema=None) as batch_op:
+        batch_op.create_index('ix_logistics_tracking_carrier', ['carrier_id', 'id'], unique=False)
+        batch_op.create_index('ix_logistics_tracking_merchant', ['merchant_id', 'id'], unique=False)
+        batch_op.create_index('ix_logistics_tracking_status', ['status', 'last_event_at'], unique=False)
+
     op.create_table('orders_after_sales_photo',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -690,6 +779,27 @@ def upgrade():
         batch_op.create_index('ix_inventory_stock_lock_expiry', ['status', 'expires_at'], unique=False)
         batch_op.create_index('ix_inventory_stock_lock_order', ['order_ref', 'line_ref'], unique=False)
         batch_op.create_index('ix_inventory_stock_lock_sku', ['sku_id', 'warehouse_id', 'status'], unique=False)
+
+    op.create_table('logistics_tracking_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tracking_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('occurred_at', sa.DateTime(), nullable=False),
+    sa.Column('location', sa.String(length=120), nullable=False),
+    sa.Column('description', sa.String(length=300), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('external_id', sa.String(length=100), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['portal_user.id'], name=op.f('fk_logistics_tracking_event_created_by_id_portal_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_logistics_tracking_event_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['tracking_id'], ['logistics_tracking.id'], name=op.f('fk_logistics_tracking_event_tracking_id_logistics_tracking'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_logistics_tracking_event')),
+    sa.UniqueConstraint('tracking_id', 'external_id', name='uq_logistics_tracking_event_external')
+    )
+    with op.batch_alter_table('logistics_tracking_event', schema=None) as batch_op:
+        batch_op.create_index('ix_logistics_tracking_event_tracking', ['tracking_id', 'occurred_at'], unique=False)
 
     op.create_table('orders_order_line',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -811,6 +921,10 @@ def downgrade():
         batch_op.drop_index('ix_orders_order_line_order')
 
     op.drop_table('orders_order_line')
+    with op.batch_alter_table('logistics_tracking_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_logistics_tracking_event_tracking')
+
+    op.drop_table('logistics_tracking_event')
     with op.batch_alter_table('inventory_stock_lock', schema=None) as batch_op:
         batch_op.drop_index('ix_inventory_stock_lock_sku')
         batch_op.drop_index('ix_inventory_stock_lock_order')
@@ -832,6 +946,12 @@ def downgrade():
         batch_op.drop_index('ix_orders_after_sales_photo_case')
 
     op.drop_table('orders_after_sales_photo')
+    with op.batch_alter_table('logistics_tracking', schema=None) as batch_op:
+        batch_op.drop_index('ix_logistics_tracking_status')
+        batch_op.drop_index('ix_logistics_tracking_merchant')
+        batch_op.drop_index('ix_logistics_tracking_carrier')
+
+    op.drop_table('logistics_tracking')
     with op.batch_alter_table('catalog_sku', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_sku_merchant_barcode')
         batch_op.drop_index('ix_catalog_sku_code')
@@ -863,6 +983,10 @@ def downgrade():
         batch_op.drop_index('ix_orders_after_sales_case_merchant')
 
     op.drop_table('orders_after_sales_case')
+    with op.batch_alter_table('logistics_order_freight', schema=None) as batch_op:
+        batch_op.drop_index('ix_logistics_order_freight_order')
+
+    op.drop_table('logistics_order_freight')
     with op.batch_alter_table('catalog_product', schema=None) as batch_op:
         if op.get_bind().dialect.name == 'postgresql': batch_op.drop_index('ix_catalog_product_title_zh_trgm', postgresql_using='gin', postgresql_ops={'title_zh': 'gin_trgm_ops'})
         if op.get_bind().dialect.name == 'postgresql': batch_op.drop_index('ix_catalog_product_title_en_trgm', postgresql_using='gin', postgresql_ops={'title_en': 'gin_trgm_ops'})
@@ -932,6 +1056,10 @@ def downgrade():
         batch_op.drop_index('ix_orders_checkout_buyer')
 
     op.drop_table('orders_checkout')
+    with op.batch_alter_table('logistics_zone', schema=None) as batch_op:
+        batch_op.drop_index('ix_logistics_zone_template')
+
+    op.drop_table('logistics_zone')
     with op.batch_alter_table('inventory_warehouse_region', schema=None) as batch_op:
         batch_op.drop_index('ix_inventory_warehouse_region_region')
 
@@ -951,6 +1079,10 @@ def downgrade():
         batch_op.drop_index('ix_rate_lookup')
 
     op.drop_table('portal_exchange_rate')
+    with op.batch_alter_table('logistics_template', schema=None) as batch_op:
+        batch_op.drop_index('ix_logistics_template_merchant')
+
+    op.drop_table('logistics_template')
     with op.batch_alter_table('inventory_warehouse', schema=None) as batch_op:
         batch_op.drop_index('ix_inventory_warehouse_merchant')
 
@@ -961,6 +1093,7 @@ def downgrade():
     op.drop_table('portal_job_state')
     op.drop_table('portal_document_counter')
     op.drop_table('portal_currency')
+    op.drop_table('logistics_carrier')
     with op.batch_alter_table('catalog_category', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_category_path')
         batch_op.drop_index('ix_catalog_category_parent')
