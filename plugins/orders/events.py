@@ -42,6 +42,21 @@ class OrderShipped:
 
 
 @dataclass(frozen=True)
+class ShipmentShipped:
+    """One shipment left its warehouse with ``carrier`` and
+    ``tracking_number`` (published before ``OrderShipped``, for every
+    shipment, the last one too); a listener refusing it (a tracking number
+    its carrier cannot have) stops the shipping."""
+
+    order_id: int
+    number: str
+    merchant_id: int
+    shipment_id: int
+    carrier: str
+    tracking_number: str
+
+
+@dataclass(frozen=True)
 class OrderCompleted:
     """The buyer received the order (or the auto-complete timer ran):
     ``completed``, the after-sales window open until ``after_sales_deadline``."""

@@ -13,10 +13,12 @@ from sqlalchemy import select
 from plugins.inventory.services import InsufficientStock
 from portal import settings
 from portal.access import AccessDenied
+from portal.events import publish
 from portal.extensions import db
 from portal.money import quantize
 
-from ..events import AfterSalesRequested, OrderCancelled, OrderClosed, OrderCompleted, OrderPaid, OrderShipped
+from ..events import (AfterSalesRequested, OrderCancelled, OrderClosed, OrderCompleted, OrderPaid, OrderShipped,
+                      ShipmentShipped)
 from ..models import (AFTER_SALES, CANCELLED, CASE_OPEN, CLOSED, COMPLETED, LIVE_STATES, PENDING_RECEIPT,
                       PENDING_SHIPMENT, REFUND, SHIPMENT_CANCELLED, SHIPMENT_PENDING, SHIPMENT_SHIPPED, AfterSalesCase,
                       Order, Payment)
@@ -106,6 +108,7 @@ def ship(actor, order, carrier, tracking_number, shipment=None, note="", now=Non
                 SHIPMENT_SHIPPED, carrier, tracking_number, now)
             audit("ship_shipment", actor, order, shipment=each.id, warehouse=each.warehouse_id, carrier=carrier,
                   tracking_number=tracking_number)
+            publish(ShipmentShipped(order.id, order.number, order.merchant_id, each.id, carrier, tracking_number))
         db.session.flush()
         if any(s.status == SHIPMENT_PENDING for s in order.shipments):
             log(actor, order, order.state, order.state, None, note=note or _(

@@ -1,0 +1,83 @@
+"""Freight as part of an order's price: the answer to ``orders_price_draft``
+(one freight adjustment per group of lines, or the order refused when a line
+cannot be delivered), and the breakdown kept on the placed order."""
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from plugins.orders.models import Checkout, Order
+from plugins.orders.services import Adjustment, InvalidField
+from portal.extensions import db
+
+from ..models import OrderFreight
+from . import freight
+
+SOURCE, KIND = "logistics", "freight"
+
+
+def price_draft(draft):
+    """The freight adjustments for an orders ``Draft``; ``InvalidField``
+    on the region naming the lines the merchant does not deliver there."""
+    items = freight.items_for((line.index, line.sku_id, line.sku_code, line.title, line.qty, line.unit_price)
+                              for line in draft.lines)
+    result = freight.quote(draft.merchant_id, draft.region, items, draft.currency)
+    if result.refused:
+        raise InvalidField("region", result.refusal())
+    return [Adjustment(SOURCE, KIND, _("Freight (%(template)s) to %(region)s: %(why)s", template=c.template_name,
+                                       region=draft.region, why=c.explanation), c.amount)
+            for c in result.charges]
+
+
+def record_breakdown(order_id):
+    """Keep why a just-placed order was charged its freight (same rules, same
+    transaction as the pricing, so the same figures)."""
+    order = db.session.get(Order, order_id)
+    region = db.session.execute(select(Checkout.ship_region).where(Checkout.id == order.checkout_id)).scalar_one()
+    items = freight.items_for((line.position, line.sku_id, line.sku_code, line.title, line.qty, line.unit_price)
+                              for line in order.lines)
+    result = freight.quote(order.merchant_id, region, items, order.currency)
+    for c in result.charges:
+        db.session.add(OrderFreight(order_id=order.id, merchant_id=order.merchant_id, template_id=c.template_id,
+                                    template_name=c.template_name, region=region, zone=c.zone, basis=c.basis,
+                                    units=c.units, amount=c.amount, currency=order.currency,
+                                    skus=" ".join(c.skus)[:1000], explanation=c.explanation[:500]))
+    db.session.flush()
+
+
+def breakdown_of(order):
+    """The stored freight groups of an order."""
+    return db.session.execute(select(OrderFreight).where(OrderFreight.order_id == order.id)
+                              .order_by(OrderFreight.id)).scalars().all()
+
+
+def calculate(actor, merchant_id, region, rows):
+    """The calculator: the freight of ``rows`` (``[(SKU code, quantity)]``,
+    blank rows skipped) of ``merchant_id`` shipped to ``region``; a
+    ``freight.Quote``. ``InvalidValue`` naming the row at fault."""
+    from plugins.catalog.models import Product, Sku
+    from portal.models import Merchant
+
+    from .. import regions
+    from .core import TEMPLATE, reach, text, whole
+    from .errors import InvalidValue
+
+    if merchant_id is None or db.session.get(Merchant, merchant_id) is None:
+        raise InvalidValue(_("merchant"), _("choose the merchant."))
+    reach(actor, TEMPLATE, "read", merchant_id, _("Merchant"), merchant_id)
+    region = text(region, _("destination"), 8, required=True).upper()
+    if not regions.exists(region) or region == "*":
+        raise InvalidValue(_("destination"), _("choose a country or province from the list."))
+    wanted = [(n, text(code, _("item %(n)s: SKU", n=n), 64), qty) for n, (code, qty) in enumerate(rows, start=1)]
+    wanted = [(n, code, whole(qty or "1", _("item %(n)s: quantity", n=n))) for n, code, qty in wanted if code]
+    if not wanted:
+        raise InvalidValue(_("items"), _("enter at least one SKU code."))
+    found = {sku.code: (sku, product) for sku, product in db.session.execute(
+        select(Sku, Product).join(Product, Product.id == Sku.product_id)
+        .where(Sku.merchant_id == merchant_id, Sku.code.in_([code for _n, code, _q in wanted])))}
+    lines = []
+    for index, (n, code, qty) in enumerate(wanted):
+        if code not in found:
+            raise InvalidValue(_("item %(n)s: SKU", n=n), _("%(code)s is not a SKU of this merchant.", code=code))
+        sku, product = found[code]
+        lines.append((index, sku.id, sku.code, product.title_en, qty, sku.price))
+    currency = found[wanted[0][1]][0].currency
+    return freight.quote(merchant_id, region, freight.items_for(lines), currency)

@@ -1,0 +1,32 @@
+"""What logistics adds to the order's page (``orders_order_detail``): why
+the order was charged its freight, and where its shipments are."""
+from flask import render_template
+from sqlalchemy import select
+
+from plugins.orders.models import Shipment
+from portal import access
+from portal.extensions import db
+
+from .models import Tracking
+from .services.charging import breakdown_of
+
+ORDER_DETAIL = "orders_order_detail"
+
+
+def template_slot(slot, context):
+    """The markup for ``slot``, or None."""
+    if slot == ORDER_DETAIL and context.get("order") is not None:
+        return order_panel(context["order"])
+    return None
+
+
+def order_panel(order):
+    """Freight groups (for users who may read templates) and tracking (for users who may read shipments)."""
+    freight = breakdown_of(order) if access.record_level("logistics.template", order) >= access.READ else []
+    tracking = []
+    if access.record_level("logistics.shipment", order) >= access.READ:
+        tracking = db.session.execute(select(Tracking).join(Shipment, Shipment.id == Tracking.shipment_id)
+                                      .where(Shipment.order_id == order.id).order_by(Tracking.id)).scalars().all()
+    if not freight and not tracking:
+        return None
+    return render_template("logistics/_order_panel.html", order=order, freight=freight, tracking=tracking)
