@@ -1,4 +1,4 @@
-"""What logistics adds to the order's page (``orders_order_detail``): why
+"""What logistics adds to the order's page (``orders_order_shipping``): why
 the order was charged its freight, and where its shipments are."""
 from flask import render_template
 from sqlalchemy import select
@@ -10,7 +10,7 @@ from portal.extensions import db
 from .models import Tracking
 from .services.charging import breakdown_of
 
-ORDER_DETAIL = "orders_order_detail"
+ORDER_DETAIL = "orders_order_shipping"
 
 
 def template_slot(slot, context):
