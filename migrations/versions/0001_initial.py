@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:06:10.151801
+Create Date: 2026-11-26 15:41:44.660365
 
 """
 from alembic import op
@@ -531,26 +531,6 @@ def upgrade():
     with op.batch_alter_table('orders_payment', schema=None) as batch_op:
         batch_op.create_index('ix_orders_payment_order', ['order_id'], unique=False)
 
-    op.create_table('orders_shipment',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('order_id', sa.Integer(), nullable=False),
-    sa.Column('merchant_id', sa.Integer(), nullable=False),
-    sa.Column('warehouse_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('carrier', sa.String(length=64), nullable=False),
-    sa.Column('tracking_number', sa.String(length=64), nullable=False),
-    sa.Column('shipped_at', sa.DateTime(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_orders_shipment_merchant_id_portal_merchant')),
-    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_orders_shipment_order_id_orders_order')),
-    sa.ForeignKeyConstraint(['warehouse_id'], ['inventory_warehouse.id'], name=op.f('fk_orders_shipment_warehouse_id_inventory_warehouse')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_shipment'))
-    )
-    with op.batch_alter_table('orders_shipment', schema=None) as batch_op:
-        batch_op.create_index('ix_orders_shipment_order', ['order_id'], unique=False)
-        batch_op.create_index('ix_orders_shipment_tracking', ['tracking_number'], unique=False)
-        batch_op.create_index('ix_orders_shipment_warehouse', ['warehouse_id', 'status', 'order_id'], unique=False)
-
     op.create_table('catalog_product_image',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('product_id', sa.Integer(), nullable=False),
@@ -622,6 +602,28 @@ def upgrade():
     )
     with op.batch_alter_table('orders_after_sales_photo', schema=None) as batch_op:
         batch_op.create_index('ix_orders_after_sales_photo_case', ['case_id'], unique=False)
+
+    op.create_table('orders_shipment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('carrier', sa.String(length=64), nullable=False),
+    sa.Column('tracking_number', sa.String(length=64), nullable=False),
+    sa.Column('shipped_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['orders_after_sales_case.id'], name=op.f('fk_orders_shipment_case_id_orders_after_sales_case')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_orders_shipment_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_orders_shipment_order_id_orders_order')),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['inventory_warehouse.id'], name=op.f('fk_orders_shipment_warehouse_id_inventory_warehouse')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders_shipment'))
+    )
+    with op.batch_alter_table('orders_shipment', schema=None) as batch_op:
+        batch_op.create_index('ix_orders_shipment_order', ['order_id'], unique=False)
+        batch_op.create_index('ix_orders_shipment_tracking', ['tracking_number'], unique=False)
+        batch_op.create_index('ix_orders_shipment_warehouse', ['warehouse_id', 'status', 'order_id'], unique=False)
 
     op.create_table('catalog_sku_option',
     sa.Column('sku_id', sa.Integer(), nullable=False),
@@ -828,6 +830,12 @@ def downgrade():
     op.drop_table('inventory_stock')
     op.drop_table('inventory_sku_policy')
     op.drop_table('catalog_sku_option')
+    with op.batch_alter_table('orders_shipment', schema=None) as batch_op:
+        batch_op.drop_index('ix_orders_shipment_warehouse')
+        batch_op.drop_index('ix_orders_shipment_tracking')
+        batch_op.drop_index('ix_orders_shipment_order')
+
+    op.drop_table('orders_shipment')
     with op.batch_alter_table('orders_after_sales_photo', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_after_sales_photo_case')
 
@@ -844,12 +852,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_catalog_product_image_product_id'))
 
     op.drop_table('catalog_product_image')
-    with op.batch_alter_table('orders_shipment', schema=None) as batch_op:
-        batch_op.drop_index('ix_orders_shipment_warehouse')
-        batch_op.drop_index('ix_orders_shipment_tracking')
-        batch_op.drop_index('ix_orders_shipment_order')
-
-    op.drop_table('orders_shipment')
     with op.batch_alter_table('orders_payment', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_payment_order')
 
