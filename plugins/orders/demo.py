@@ -1,9 +1,11 @@
 """The orders' demo data (``flask portal demo``): orders of the demo
 merchants' shoppers over the last 120 days, placed, paid, shipped, received,
-cancelled, taken to after-sales and closed through the orders' own services
-at the times they happened, so their stock, payments and history are what
-the portal would have recorded. Recent orders are still waiting for payment,
-shipment or receipt; older ones are closed.
+cancelled, taken to after-sales (refund only, return and refund, exchange:
+approved or rejected, returned, refunded or replaced) and closed through the
+orders' own services at the times they happened, so their stock, payments
+and history are what the portal would have recorded. Recent orders are still
+waiting for payment, shipment or receipt, and recent cases for their next
+step; older ones are closed.
 
 Runs after the inventory's demo (orders require it); a seeded random generator
 gives the same orders each time, and a second run adds nothing once demo
@@ -11,17 +13,20 @@ orders exist.
 """
 import random
 from datetime import timedelta
+from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from plugins.catalog.models import SHELF_ON, Product, Sku
-from plugins.inventory.services import InsufficientStock
+from plugins.inventory.services import InsufficientStock, InventoryError
 from portal.extensions import db
 from portal.models import utcnow
+from portal.money import quantize
 
-from .models import Checkout
-from .services import OrdersError, cancel, close, place, receive, record_payment, request_after_sales, ship
+from .models import (EXCHANGE, REFUND_ONLY, RESTOCK_DAMAGED, RESTOCK_SELLABLE, RETURN_REFUND, SHIPMENT_SHIPPED,
+                     AfterSalesCase, Checkout)
+from .services import OrdersError, after_sales, cancel, close, exchange, place, receive, record_payment, ship
 
 SEED = 20261126
 CHANNEL = "demo"
@@ -112,11 +117,67 @@ def _advance(rng, order, at, now, number):
         return  # on its way
     received_at = shipped_at + timedelta(days=rng.randint(1, 3))
     receive(None, order, now=received_at)
-    if roll < 0.26:
-        request_after_sales(None, order, note="The parcel arrived damaged.", now=received_at + timedelta(days=1))
-        if age > timedelta(days=30):
-            close(None, order, note="Settled with the buyer.", now=received_at + timedelta(days=6))
+    if roll < 0.3:
+        _after_sales(order, received_at + timedelta(days=1), now)
         return
     deadline = order.after_sales_deadline
     if deadline is not None and deadline < now:
         close(None, order, now=deadline + timedelta(minutes=5))
+
+
+# one kind after another, so even a short demo shows every kind of case
+CASE_ORDER = (REFUND_ONLY, RETURN_REFUND, EXCHANGE)
+CASE_NOTES = {"damaged": "The lid was cracked in the parcel.", "defective": "It stopped working after two days.",
+              "wrong_item": "A different colour arrived.", "missing_parts": "The strainer was missing.",
+              "not_as_described": "Smaller than the photos.", "changed_mind": "Bought a second one by mistake."}
+
+
+def _after_sales(order, opened_at, now):
+    """A case the buyer opened at ``opened_at``, taken through the steps whose
+    day has come: approved two days later (one in six rejected), goods sent
+    back and received, then refunded or replaced ten days after opening; a
+    recent case is still on its way."""
+    # its own generator: the orders that follow are the same whatever the case draws
+    rng = random.Random(SEED + order.id)
+    kind = CASE_ORDER[db.session.execute(select(func.count(AfterSalesCase.id))).scalar() % len(CASE_ORDER)]
+    line = rng.choice(order.lines)
+    reason = rng.choice(sorted(CASE_NOTES))
+    amount = "" if kind == EXCHANGE else str(min(quantize(line.unit_price, order.currency),
+                                                 after_sales.refundable(order)))
+    if kind != EXCHANGE and Decimal(amount) <= 0:
+        return
+    try:
+        with db.session.begin_nested():
+            case = after_sales.open_case(None, order, kind, reason, CASE_NOTES[reason], [(line.id, 1)], amount,
+                                         now=opened_at)
+    except OrdersError:
+        return
+    steps = _case_steps(rng, order, case, kind, line)
+    for days, step in steps:
+        at = opened_at + timedelta(days=days, hours=rng.randint(0, 8))
+        if at > now:
+            return  # the case is still being handled
+        try:
+            with db.session.begin_nested():
+                step(at)
+        except (OrdersError, InventoryError):
+            return  # e.g. no stock left for the replacement: the case waits for it
+
+
+def _case_steps(rng, order, case, kind, line):
+    """``[(days after opening, step(at))]`` of one case."""
+    if rng.random() < 1 / 6:
+        return [(2, lambda at: after_sales.reject(None, case, "Outside the conditions of the guarantee.", now=at))]
+    steps = [(2, lambda at: after_sales.approve(None, case, now=at))]
+    if kind != REFUND_ONLY:
+        decision = RESTOCK_DAMAGED if case.reason in ("damaged", "defective") else RESTOCK_SELLABLE
+        steps += [(4, lambda at: after_sales.record_return(None, case, rng.choice(CARRIERS),
+                                                           f"DEMORET{case.id:07d}", now=at)),
+                  (8, lambda at: after_sales.receive_return(None, case, {line.id: (1, decision)}, now=at))]
+    if kind == EXCHANGE:
+        warehouse = next(s.warehouse_id for s in order.shipments if s.status == SHIPMENT_SHIPPED)
+        steps.append((10, lambda at: exchange.send_replacement(None, case, warehouse, rng.choice(CARRIERS),
+                                                              f"DEMOEXC{case.id:07d}", now=at)))
+    else:
+        steps.append((10, lambda at: after_sales.refund(None, case, now=at)))
+    return steps

@@ -54,7 +54,8 @@ LABELS = {
     "refunds": ("Refunds", "退款"), "method": ("Method", "退款方式"), "credited": ("Total credited", "退款合计"),
     "cancelled": ("Cancelled", "取消日期"), "shipment": ("Shipment", "发货单"), "warehouse": ("Warehouse", "发货仓库"),
     "carrier": ("Carrier", "承运商"), "tracking": ("Tracking number", "运单号"), "status": ("Status", "状态"),
-    "not_shipped": ("Not shipped yet", "尚未发货"), "line": ("Line", "行"),
+    "not_shipped": ("Not shipped yet", "尚未发货"),
+    "replacement": ("Replacement for after-sales case", "售后换货补发，售后单"), "line": ("Line", "行"),
     "phone": ("Phone", "电话"), "customer_ref": ("Customer reference", "客户参考号"),
     "no_tax": ("No tax is charged separately on this order.", "本订单未单独计税。"),
 }

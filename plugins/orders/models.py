@@ -196,6 +196,8 @@ class Shipment(db.Model):
     tracking_number = db.Column(db.String(64), nullable=False, default="")
     shipped_at = db.Column(db.DateTime)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # set on the replacement an exchange sends out (after-sales), NULL for the order's own shipments
+    case_id = db.Column(db.Integer, db.ForeignKey("orders_after_sales_case.id"))
 
     order = db.relationship(Order, back_populates="shipments")
     warehouse = db.relationship("Warehouse")
@@ -307,7 +309,7 @@ class IdempotencyKey(db.Model):
 # -- after-sales ----------------------------------------------------------------------
 # A case is one request of the buyer after shipment: refund only (money back, the goods
 # stay with the buyer), return and refund, or exchange (the goods come back, a
-# replacement goes out). ``services.after_sales`` moves it:
+# replacement shipment goes out). ``services.after_sales`` moves it:
 #   requested -> approved -> (return tracking recorded) -> returned -> refunded | exchanged
 #   requested | approved -> rejected; requested | approved -> closed (withdrawn)
 # refund only skips the return. A finished case (refunded, exchanged, rejected, closed)

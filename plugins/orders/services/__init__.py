@@ -7,6 +7,8 @@ rules and never commit (the timers aside); see each module:
 - ``machine``: the table of allowed transitions and the one writer of a state;
 - ``lifecycle``: pay, ship, receive, cancel, after-sales, close;
 - ``payments``: idempotent payments;
+- ``after_sales``: cases (refund only, return and refund, exchange) from request to close;
+- ``exchange``: an exchange's replacement shipment;
 - ``stock``: reservations and shipments per warehouse, the inventory's extension points;
 - ``timers``: the scheduled cancel, complete and close.
 """

@@ -4,12 +4,13 @@ or an exchange, with a reason, the units concerned and photos; staff approve
 recorded) or reject (with a reason); for a return the buyer's tracking number
 is recorded, the goods are received and put back into the warehouse they
 shipped from, sellable again or damaged; then the money is refunded (negative
-payment rows and ``RefundApproved``) or the exchange is marked done, and the
-case and the order close.
+payment rows and ``RefundApproved``) or, for an exchange, a replacement
+shipment leaves a warehouse (``exchange.send_replacement``), and the case and
+the order close.
 
 Who does what: opening a case, recording the return and receiving the goods
 is order work (``orders.order`` write); approving, rejecting, refunding,
-completing an exchange and withdrawing settle money or close the order, which
+sending an exchange's replacement and withdrawing settle the case and close the order, which
 is refund work (``orders.refund`` write). Every step writes an audit row;
 state changes of the order go through ``lifecycle`` (history row, event).
 Each step runs in a savepoint: an error leaves nothing written.
@@ -362,25 +363,6 @@ def _refund_rows(actor, order, amount, now):
     return rows
 
 
-def complete_exchange(actor, case, note="", now=None):
-    """The returned goods were received and the replacement sent (outside the
-    system): the exchange is done and the case finishes."""
-    order = case.order
-    reach(actor, order, REFUND_RESOURCE, "write")
-    if case.kind != EXCHANGE:
-        raise CaseStepRefused(case, _("only an exchange can be completed this way."))
-    _step(case, (CASE_RETURNED,), _("complete the exchange once the goods are received back."))
-    note = text(note, _("note"), 500)
-    now = now_or(now)
-    with db.session.begin_nested():
-        case.status = CASE_EXCHANGED
-        db.session.flush()
-        audit("after_sales_exchange", actor, order, case=case.id, note=note)
-        _finish(actor, case, " ".join(filter(None, [_("After-sales case %(id)s exchanged.", id=case.id), note])),
-                now)
-    return case
-
-
 def withdraw(actor, case, note="", now=None):
     """The buyer withdrew the request before any goods came back: the case closes."""
     order = case.order
@@ -407,4 +389,4 @@ def _finish(actor, case, note, now):
 
 
 __all__ = ["RefundAbovePaid", "CaseStepRefused", "refundable", "open_cases", "cases_of", "open_case", "approve",
-           "reject", "record_return", "receive_return", "refund", "complete_exchange", "withdraw"]
+           "reject", "record_return", "receive_return", "refund", "withdraw"]

@@ -27,11 +27,11 @@ from ..documents import (DocumentRefused, credit_note_refusal, find_credit_note,
                          issue_credit_note, issue_invoice, issued_numbers, packing_slip_pdf, printable_shipments)
 from ..models import (AFTER_SALES, CANCELLED, CLOSED, COMPLETED, PENDING_PAYMENT, PENDING_RECEIPT,
                       SHIPMENT_PENDING, STATES, Order, Shipment)
-from ..models import (CASE_KINDS, CASE_OPEN, CASE_REASONS, CASE_STATUSES, RESTOCK_CHOICES, AfterSalesCase,
-                      AfterSalesPhoto)
+from ..models import (CASE_KINDS, CASE_OPEN, CASE_REASONS, CASE_RETURNED, CASE_STATUSES, EXCHANGE, RESTOCK_CHOICES,
+                      AfterSalesCase, AfterSalesPhoto)
 from ..services import (OrdersError, cancel, close, paid_amount, receive, record_payment, request_after_sales,
                         ship, targets)
-from ..services import after_sales
+from ..services import after_sales, exchange
 from ..services.errors import state_label
 from .orders_list import OrderFilters, merchant_choices
 
@@ -178,7 +178,15 @@ class OrdersView(PortalView):
                 "can_decide": access.record_level(REFUND, order) >= access.WRITE,
                 "can_open": handle and (window_open or (order.state == AFTER_SALES and not still_open)),
                 "kinds": CASE_KINDS, "reasons": CASE_REASONS, "statuses": CASE_STATUSES,
-                "restock_choices": RESTOCK_CHOICES, "refundable": after_sales.refundable(order)}
+                "restock_choices": RESTOCK_CHOICES, "refundable": after_sales.refundable(order),
+                "warehouses": self._replacement_warehouses(order, cases)}
+
+    def _replacement_warehouses(self, order, cases):
+        """Where an exchange waiting for its replacement may ship from, for this user; none when no case waits."""
+        if not any(c.kind == EXCHANGE and c.status == CASE_RETURNED for c in cases):
+            return []
+        reach = access.access()
+        return [w for w in exchange.replacement_warehouses(order) if reach.data_level("warehouse", w.id) >= access.WRITE]
 
     # -- documents ---------------------------------------------------------------
     # Issuing an invoice or credit note takes a number and keeps the PDF, so it
@@ -361,8 +369,10 @@ CASE_STEPS = {
     "receive": (RESOURCE, N_("Returned goods received."),
                 lambda actor, case, form: after_sales.receive_return(actor, case, _restock(form))),
     "refund": (REFUND, N_("Refund recorded."), lambda actor, case, form: after_sales.refund(actor, case)),
-    "exchange": (REFUND, N_("Exchange completed."),
-                 lambda actor, case, form: after_sales.complete_exchange(actor, case, form.get("note", ""))),
+    "exchange": (REFUND, N_("Replacement shipped; the exchange is complete."),
+                 lambda actor, case, form: exchange.send_replacement(
+                     actor, case, form.get("warehouse", ""), form.get("carrier", ""), form.get("tracking_number", ""),
+                     form.get("note", ""))),
     "withdraw": (REFUND, N_("Case withdrawn."),
                  lambda actor, case, form: after_sales.withdraw(actor, case, form.get("note", ""))),
 }

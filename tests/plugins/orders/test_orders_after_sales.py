@@ -110,18 +110,6 @@ def test_damaged_goods_come_back_on_hand_but_not_sellable(db, store):
     assert check_stock(sku_ids=[store.a.id]) == []
 
 
-def test_exchange_receives_the_goods_and_closes_without_refund(db, store, fakes):
-    order = order_in(store, "completed")
-    case, line = returned_case(order, kind="exchange", qty=1, amount="")
-    with pytest.raises(after_sales.CaseStepRefused):
-        after_sales.refund(None, case)
-    after_sales.receive_return(None, case, {line.id: (1, "sellable")})
-    after_sales.complete_exchange(None, case, "replacement SF999")
-    assert case.status == "exchanged" and state_of(db, order) == "closed"
-    assert refunds(db, order) == [] and refund_events(fakes) == []
-    assert stock(db, store.a, store.sh) == (9, 0)
-
-
 # -- refusals ---------------------------------------------------------------------
 
 def test_refund_never_above_what_was_paid_less_refunds(db, store, fakes):
