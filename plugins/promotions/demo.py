@@ -3,6 +3,7 @@ a live rule of every kind on its own goods, and two platform rules; runs
 after the orders' demo, so the demo orders keep the prices they were placed
 at. A second run adds nothing once demo rules exist."""
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -31,7 +32,7 @@ def _merchant_rules(merchant, skus):
          "scope": "sku", "targets": " ".join(s.code for s in skus[:3])},
         {"name": "Buy 2 get 1 free", "kind": "buy_get", "buy": "2", "get": "1", "priority": "20", "exclusive": True,
          "scope": "sku", "targets": last.code, "usage_limit": "500"},
-        {"name": "Lunch flash sale", "kind": "flash", "price": str(max(first.price * 8 / 10, 1)),
+        {"name": "Lunch flash sale", "kind": "flash", "price": str(max((first.price * Decimal("0.8")).quantize(Decimal("0.01")), Decimal(1))),
          "sessions": "00:00-23:59", "priority": "30", "scope": "sku", "targets": first.code,
          "per_customer_limit": "2", "exclusive": True},
         {"name": f"Welcome coupon {code}", "kind": "coupon", "benefit": "amount", "amount": "15",

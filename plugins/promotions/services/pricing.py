@@ -8,6 +8,7 @@ what the order was priced with, in the same transaction."""
 from decimal import Decimal
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
 
 from plugins.catalog.models import Category, Product, Sku
 from plugins.orders.services.pricing import Adjustment
@@ -62,11 +63,12 @@ def candidate_rules(cart):
               and_(RuleTarget.kind == CATEGORY,
                    RuleTarget.ref_id.in_(set().union(*(line.category_ids for line in lines))))]
     matching = select(RuleTarget.rule_id).where(or_(*wanted))
-    query = select(Rule).where(Rule.id.in_(matching), live_filter(cart.now),
+    query = select(Rule).options(selectinload(Rule.targets)).where(Rule.id.in_(matching), live_filter(cart.now),
                                or_(Rule.merchant_id.is_(None), Rule.merchant_id == cart.merchant_id))
     rules = {rule.id: rule for rule in db.session.execute(query).scalars()}
     if cart.coupon_codes:
-        for rule in db.session.execute(select(Rule).join(CouponCode, CouponCode.rule_id == Rule.id).where(
+        for rule in db.session.execute(select(Rule).options(selectinload(Rule.targets))
+                                       .join(CouponCode, CouponCode.rule_id == Rule.id).where(
                 CouponCode.code.in_(cart.coupon_codes))).scalars():
             rules.setdefault(rule.id, rule)
     return list(rules.values())
@@ -74,7 +76,7 @@ def candidate_rules(cart):
 
 def all_live_rules(merchant_id, now):
     """Every live rule that could price the merchant's orders (the simulator explains them all)."""
-    return list(db.session.execute(select(Rule).where(
+    return list(db.session.execute(select(Rule).options(selectinload(Rule.targets)).where(
         live_filter(now), or_(Rule.merchant_id.is_(None), Rule.merchant_id == merchant_id))).scalars())
 
 
