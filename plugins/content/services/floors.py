@@ -1,6 +1,6 @@
 """The draft's floors and slots: floors are added, edited in place, reordered,
-duplicated, hidden and deleted; entries added, moved and removed; each slot's link checked against the catalog and its image checked
-by ``portal.uploads``."""
+duplicated, hidden and deleted; entries are added, moved and removed, each
+one's link checked against the catalog and its image by ``portal.uploads``."""
 from urllib.parse import urlsplit
 
 import nh3

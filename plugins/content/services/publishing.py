@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import utcnow
 
+from plugins.catalog.models import Category, Product
+
 from ..models import Floor, PageProduct, Slot, Version
 from . import PUBLISH, ContentError, require_record, storefront_changed, text
 from .pages import audit, touch
@@ -69,10 +71,21 @@ def publish(actor, page, note=""):
     return version
 
 
+def versions_query(page):
+    """The page's versions, newest first (page through it)."""
+    return select(Version).where(Version.page_id == page.id).order_by(Version.number.desc())
+
+
 def versions(page):
     """The page's versions, newest first."""
-    return db.session.execute(select(Version).where(Version.page_id == page.id)
-                              .order_by(Version.number.desc())).scalars().all()
+    return db.session.execute(versions_query(page)).scalars().all()
+
+
+def _existing(model, ids):
+    ids = set(ids)
+    if not ids:
+        return set()
+    return set(db.session.execute(select(model.id).where(model.id.in_(ids))).scalars())
 
 
 def rollback(actor, page, version_id, note=""):
@@ -90,7 +103,11 @@ def rollback(actor, page, version_id, note=""):
 
 
 def restore_draft(page, data):
-    """Replace the draft's floors, slots and products with a snapshot's (keys kept)."""
+    """Replace the draft's floors, slots and products with a snapshot's (keys
+    kept). Products and categories deleted since are left out (the storefront
+    would drop them anyway)."""
+    products = _existing(Product, data.get("products", []))
+    categories = _existing(Category, [f["rule_category_id"] for f in data["floors"] if f["rule_category_id"]])
     page.floors.clear()
     page.products.clear()
     db.session.flush()
@@ -98,14 +115,15 @@ def restore_draft(page, data):
     for position, f in enumerate(data["floors"]):
         floor = Floor(key=f["key"], kind=f["kind"], title=f["title"], hidden=f["hidden"], position=position,
                       merchant_id=page.merchant_id, starts_at=parse_time(f["starts_at"]),
-                      ends_at=parse_time(f["ends_at"]), rule=f["rule"], rule_category_id=f["rule_category_id"],
+                      ends_at=parse_time(f["ends_at"]), rule=f["rule"],
+                      rule_category_id=f["rule_category_id"] if f["rule_category_id"] in categories else None,
                       item_limit=f["item_limit"], body_html=f["body_html"])
         floor.slots = [Slot(key=s["key"], position=i, title=s["title"], link_type=s["link_type"],
                             link_id=s["link_id"], url=s["url"], image_id=s["image_id"], merchant_id=page.merchant_id,
                             starts_at=parse_time(s["starts_at"]), ends_at=parse_time(s["ends_at"]))
                        for i, s in enumerate(f["slots"])]
         page.floors.append(floor)
-    for position, product_id in enumerate(data.get("products", [])):
+    for position, product_id in enumerate(p for p in data.get("products", []) if p in products):
         page.products.append(PageProduct(product_id=product_id, merchant_id=page.merchant_id, position=position))
     db.session.flush()
     touch(page)

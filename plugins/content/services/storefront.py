@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import func, select
 
 from plugins.catalog.models import SHELF_ON, Brand, Category, Product, Sku
@@ -97,8 +97,10 @@ def _slot(slot, lookups):
 
 
 def image_url(file_id):
-    """The public address of a slot's image."""
-    return url_for("content_api.image", file_id=file_id)
+    """The public address of a slot's image (its path on this host outside a request)."""
+    if has_request_context():
+        return url_for("content_api.image", file_id=file_id)
+    return f"/content/api/v1/images/{file_id}"
 
 
 def _wanted(floors, ranked, page_products):

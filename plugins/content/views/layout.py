@@ -6,6 +6,7 @@ from flask import abort, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from portal import access
+from portal.extensions import db
 from portal.views import PortalView
 
 from .. import forms
@@ -30,7 +31,6 @@ class FloorsView(PortalView):
         """The floor list for HTMX, else back to the editor (the error flashed)."""
         if not _htmx():
             return redirect(url_for("content_pages.edit", page_id=page.id) + "#floors")
-        from portal.extensions import db
         db.session.refresh(page)
         return self.render("content/_floors.html", error=error, editing=editing, partial="content/_floors.html",
                            **editor_context(page))

@@ -23,6 +23,9 @@ from ..services.floors import SLOT_LINKS
 from . import actor, attempt, saved
 
 
+VERSIONS_PER_PAGE = 20
+
+
 def load(page_id, level="read"):
     """A page in the user's scope at ``level``; 404 outside it."""
     return access.get_or_404(Page, page_id, PAGE, level)
@@ -80,7 +83,8 @@ class PagesView(PortalView):
     def edit(self, page_id):
         """The editor: settings, floors (drag to reorder), products, publishing, versions."""
         page = load(page_id)
-        return self.render("content/page_edit.html", versions=publishing.versions(page), **editor_context(page))
+        versions = paginate(publishing.versions_query(page), request.args.get("page"), per_page=VERSIONS_PER_PAGE)
+        return self.render("content/page_edit.html", versions=versions, **editor_context(page))
 
     @expose("/<int:page_id>/settings", methods=["POST"])
     def settings(self, page_id):
@@ -94,7 +98,7 @@ class PagesView(PortalView):
     def delete(self, page_id):
         """Delete a campaign page (after the browser asked for confirmation)."""
         page = load(page_id, "manage")
-        _, error = attempt(lambda: pages.delete_page(actor(), page), _("Page deleted."))
+        _deleted, error = attempt(lambda: pages.delete_page(actor(), page), _("Page deleted."))
         return redirect(url_for(".edit", page_id=page_id) if error else url_for(".index"))
 
     @expose("/<int:page_id>/products", methods=["POST"])

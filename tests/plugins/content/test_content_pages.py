@@ -156,3 +156,29 @@ def test_a_store_that_switched_content_off(db, client, login_as, shop, home):
     login_as("merchant_admin", shop.m)
     assert client.get(f"/content/pages/{home.id}").status_code == 404
     assert "/content/pages/" not in client.get("/").get_data(as_text=True)
+
+
+def test_deleting_a_campaign_page_needs_manage(db, client, login_as, shop):
+    page = pages.create_campaign(None, shop.m.id, {"title": "Gone soon", "slug": "gone-soon"})
+    floors.update_floor(None, floors.add_floor(None, page, "rich_text"), {"body_html": "<p>x</p>"})
+    publishing.publish(None, page)
+    db.session.commit()
+    login_as("merchant_staff", shop.m)
+    assert client.post(f"/content/pages/{page.id}/delete").status_code == 403
+    client.post("/logout")
+    login_as("merchant_admin", shop.m)
+    response = client.post(f"/content/pages/{page.id}/delete", follow_redirects=True)
+    assert "Page deleted." in response.get_data(as_text=True)
+    assert db.session.get(Page, page.id) is None
+    assert client.get(f"/content/api/v1/stores/{shop.m.id}/campaigns/gone-soon").status_code == 404
+
+
+def test_the_versions_list_is_paged(db, client, login_as, shop, home):
+    for _ in range(22):
+        publishing.publish(None, home)
+    db.session.commit()
+    login_as("merchant_admin", shop.m)
+    first = client.get(f"/content/pages/{home.id}").get_data(as_text=True)
+    assert 'data-testid="version-22"' in first and 'data-testid="version-2"' not in first
+    second = client.get(f"/content/pages/{home.id}?page=2").get_data(as_text=True)
+    assert 'data-testid="version-2"' in second and 'data-testid="version-22"' not in second

@@ -190,3 +190,16 @@ def test_campaign_pages_have_a_unique_slug_a_schedule_and_linked_products(db, sh
     upcoming = db.session.execute(schedule_query("upcoming", T - timedelta(seconds=1))).scalars().all()
     ended = db.session.execute(schedule_query("ended", T + timedelta(days=7))).scalars().all()
     assert page in running and page in upcoming and page in ended
+
+
+def test_rollback_leaves_out_products_deleted_since(db, shop):
+    page = pages.create_campaign(None, shop.m.id, {"title": "Tea", "slug": "tea"})
+    pages.add_product(None, page, shop.p1.id)
+    pages.add_product(None, page, shop.p2.id)
+    v1 = publishing.publish(None, page)
+    db.session.delete(shop.p2)
+    db.session.flush()
+    db.session.expire(page)  # the database removed the link with the product, as another request would see
+    publishing.rollback(None, page, v1.id)
+    db.session.flush()
+    assert [p.product_id for p in page.products] == [shop.p1.id]
