@@ -92,10 +92,9 @@ def refresh_figures():
 
 
 def _score(column):
-    """``ceil(5 * count(value <= mine) / n)`` over members with orders, in integers."""
-    at_most = func.count().over(order_by=column)  # RANGE frame: peers (ties) count in
-    everyone = func.count().over()
-    return (5 * at_most + everyone - 1) // everyone
+    """``1 + floor(5 * count(value < mine) / n)`` over members with orders, in integers."""
+    below = func.rank().over(order_by=column) - 1  # rank: 1 + the rows strictly below
+    return 1 + (5 * below) // func.count().over()
 
 
 def recompute(now=None):
