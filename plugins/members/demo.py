@@ -62,8 +62,10 @@ def _add_members(rng, count, levels, merchant_ids):
         orders = rng.choice((1, 1, 1, 2, 2, 3, 4, 6, 9, 14))
         spent = Decimal(rng.randint(30, 900) * orders) + Decimal(rng.randint(0, 99)) / 100
         last = now - timedelta(days=rng.choice((2, 10, 30, 60, 120, 200, 300, 420)) + rng.randint(0, 20))
-        growth = min(int(spent), 30000)
-        level = max((lv for lv in levels if lv.threshold <= growth), key=lambda lv: lv.threshold)
+        rung = rng.choices(range(len(levels)), weights=(50, 30, 15, 5))[0]
+        level = levels[rung]
+        ceiling = levels[rung + 1].threshold if rung + 1 < len(levels) else level.threshold * 2
+        growth = rng.randint(level.threshold, ceiling - 1)  # this year's growth so far keeps the level
         points = rng.choice((0, 0, 50, 120, 300, 800, 1500))
         name = f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)}"
         members.append({"id": member_id, "channel": CHANNEL, "customer_ref": f"SHOP-{member_id:06d}", "name": name,

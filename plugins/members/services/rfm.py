@@ -3,10 +3,10 @@
 First each member's order figures are recomputed from the linked orders
 (cancelled ones left out): number of orders, money spent net of refunds,
 first and last order. Then each member with orders gets three scores from 1
-to 5: the share of members with orders whose value is at most the member's
-(ties score alike), in fifths, rounded up:
-``score = ceil(5 * count(value <= mine) / count(all))``, worked out in
-integers. Recency ranks the last order's date (the most recent scores 5),
+to 5 by the share of members with orders whose value is below the member's,
+in fifths: ``score = 1 + floor(5 * count(value < mine) / count(all))``,
+worked out in integers. Ties score alike, at the lower score, so when most
+members ordered once, once scores 1. Recency ranks the last order's date (the most recent scores 5),
 frequency the number of orders, monetary the money spent. Members without
 orders have no scores. The scores name a group (``GROUPS``)."""
 from flask_babel import lazy_gettext
@@ -92,10 +92,9 @@ def refresh_figures():
 
 
 def _score(column):
-    """``ceil(5 * count(value <= mine) / n)`` over members with orders, in integers."""
-    at_most = func.count().over(order_by=column)  # RANGE frame: peers (ties) count in
-    everyone = func.count().over()
-    return (5 * at_most + everyone - 1) // everyone
+    """``1 + floor(5 * count(value < mine) / n)`` over members with orders, in integers."""
+    below = func.rank().over(order_by=column) - 1  # rank: 1 + the rows strictly below
+    return 1 + (5 * below) // func.count().over()
 
 
 def recompute(now=None):

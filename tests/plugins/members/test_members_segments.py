@@ -79,8 +79,8 @@ def test_the_export_lists_only_members_who_consented(crowd):
 
 
 def test_rfm_scores_on_a_small_set_worked_out_by_hand(db, store):
-    """Five members with linked orders. ``score = ceil(5 * count(value <= mine) / 5)``:
-    with five distinct values the scores are 1 to 5 in order; ties share the higher."""
+    """Five members with linked orders. ``score = 1 + floor(5 * count(value < mine) / 5)``:
+    with five distinct values the scores are 1 to 5 in order; ties share the lower."""
     from plugins.orders.models import Order
     now = utcnow()
     people = {  # ref: [(days ago, total), ...]
@@ -116,13 +116,13 @@ def test_rfm_scores_on_a_small_set_worked_out_by_hand(db, store):
         db.session.refresh(member)
         scores[ref] = (member.rfm_r, member.rfm_f, member.rfm_m, member.rfm_group)
     # recency by last order: R (365d) 1, S (200d) 2, T (30d) 3, Q (10d) 4, P (1d) 5
-    # frequency: Q and S tie at 1 order -> both ceil(5*2/5)=2; T 2 orders 3; R 4 orders 4; P 5 orders 5
+    # frequency: Q and S tie at 1 order, none below -> both 1; T (2 below) 3; R (3 below) 4; P (4 below) 5
     # monetary: S 20 1, Q 50 2, R 360 3, P 500 4, T 600 5
     assert scores == {
         "P": (5, 5, 4, "champions"),
-        "Q": (4, 2, 2, "promising"),
+        "Q": (4, 1, 2, "new"),
         "R": (1, 4, 3, "at_risk"),
-        "S": (2, 2, 1, "hibernating"),
+        "S": (2, 1, 1, "hibernating"),
         "T": (3, 3, 5, "need_attention"),
     }
     assert members["P"].orders_count == 5 and members["P"].total_spent == Decimal("500")
