@@ -124,7 +124,7 @@ class TemplatesView(PortalView):
     def _form(self, template, values, error):
         can_write = template is None or access.record_level(RESOURCE, template) >= access.WRITE
         can_delete = template is not None and access.record_level(RESOURCE, template) >= access.MANAGE
-        return self.render("logistics/template_form.html", template=template, values=values, error=error,
+        return self.render("logistics/template_form.html", record=template, values=values, error=error,
                            merchants=merchant_choices() if template is None else [], categories=category_choices(),
                            bases=BASES, basis_labels=BASIS_LABELS, can_write=can_write, can_delete=can_delete,
                            regions=regions.choices())
