@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from plugins.catalog.models import Category, Product, Sku
 from portal.extensions import db
+from portal.i18n import N_
 from portal.money import quantize
 
 from .. import regions
@@ -30,7 +31,7 @@ from ..models import BY_AMOUNT, BY_COUNT, BY_VOLUME, BY_WEIGHT, FreightTemplate
 
 KG = Decimal(1000)
 CM3_PER_MM3 = Decimal(1000)
-UNIT_LABELS = {BY_COUNT: "item(s)", BY_WEIGHT: "kg", BY_VOLUME: "kg (volumetric)", BY_AMOUNT: ""}
+UNIT_LABELS = {BY_COUNT: N_("item(s)"), BY_WEIGHT: N_("kg"), BY_VOLUME: N_("kg (volumetric)"), BY_AMOUNT: ""}
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,7 @@ def charge(template, zone, items, currency):
     else:
         amount, blocks = fee(zone, units)
         why = _("%(units)s %(unit)s: first %(first)s for %(first_fee)s, then %(blocks)s x %(more)s at "
-                "%(more_fee)s", units=units.normalize(), unit=_(UNIT_LABELS[template.basis]) or currency,
+                "%(more_fee)s", units=units.normalize(), unit=_(UNIT_LABELS[template.basis]) if UNIT_LABELS[template.basis] else currency,
                 first=Decimal(zone.first_units).normalize(), first_fee=quantize(Decimal(zone.first_fee), currency),
                 blocks=blocks, more=Decimal(zone.additional_units).normalize(),
                 more_fee=quantize(Decimal(zone.additional_fee), currency))

@@ -11,6 +11,7 @@ from plugins.orders.models import PENDING_RECEIPT, SHIPMENT_SHIPPED, Order, Ship
 from plugins.orders.services import receive
 from portal.events import EventRejected
 from portal.extensions import db
+from portal.i18n import N_
 from portal.models import utcnow
 
 from ..models import ACCEPTED, DELIVERED, STATUSES, Tracking, TrackingEvent
@@ -18,8 +19,8 @@ from . import carriers
 from .core import SHIPMENT, audit, reach, text
 from .errors import InvalidValue, NotFound, TrackingRefused
 
-STATUS_LABELS = {"accepted": "accepted", "in_transit": "in transit", "out_for_delivery": "out for delivery",
-                 "delivered": "delivered", "exception": "exception", "returned": "returned"}
+STATUS_LABELS = {"accepted": N_("accepted"), "in_transit": N_("in transit"), "out_for_delivery": N_("out for delivery"),
+                 "delivered": N_("delivered"), "exception": N_("exception"), "returned": N_("returned")}
 
 
 def on_shipment_shipped(event):

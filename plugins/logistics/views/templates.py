@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 
 from portal import access
 from portal.extensions import db
+from portal.i18n import N_
 from portal.paging import paginate
 from portal.views import PortalView
 
@@ -22,8 +23,8 @@ RESOURCE = "logistics.template"
 PER_PAGE = 50
 ZONE_FIELDS = ("regions", "first_units", "first_fee", "additional_units", "additional_fee", "free_over_amount",
                "free_over_count", "no_delivery")
-BASIS_LABELS = {"count": "items", "weight": "weight (kg)", "volume": "volumetric weight (kg)",
-                "amount": "order amount"}
+BASIS_LABELS = {"count": N_("items"), "weight": N_("weight (kg)"), "volume": N_("volumetric weight (kg)"),
+                "amount": N_("order amount")}
 
 
 def posted_zones(form):
