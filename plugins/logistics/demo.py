@@ -21,7 +21,7 @@ from .models import (ACCEPTED, BY_COUNT, BY_VOLUME, BY_WEIGHT, DELIVERED, IN_TRA
 SEED = 7
 CARRIERS = (
     ("SF", "SF Express", "https://www.sf-express.com/cn/en/dynamic_function/waybill/#search/bill-number/{number}",
-     r"(SF[0-9]{12}|DEMO[0-9]{10})"),
+     r"(SF[0-9A-Z]{7,15}|DEMO[0-9]{10})"),
     ("ZTO", "ZTO Express", "https://www.zto.com/express/expressCheck.html?txtBill={number}",
      r"(7[0-9]{11,14}|DEMO[0-9]{10})"),
     ("JD", "JD Logistics", "https://www.jdl.com/orderSearch/?waybillCodes={number}",
