@@ -125,6 +125,8 @@ def test_shipment_list_filters_and_the_timeline(db, shop, client, login_as):
     assert "Tracking event recorded." in panel and "Signed by the buyer" in panel and "HX-Request" in r.headers["Vary"]
     db.session.refresh(order)
     assert order.state == COMPLETED
+    tracking = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert 'data-testid="order-tracking"' in tracking and "SF111111111111" in tracking and "delivered" in tracking
     bad = client.post(f"/logistics/shipments/{stale.id}/events", headers={"HX-Request": "true"},
                       data={"status": "delivered", "occurred_at": "soon"}).get_data(as_text=True)
     assert "is not a date and time" in bad
