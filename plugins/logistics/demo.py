@@ -21,7 +21,7 @@ from .models import (ACCEPTED, BY_COUNT, BY_VOLUME, BY_WEIGHT, DELIVERED, IN_TRA
 SEED = 7
 CARRIERS = (
     ("SF", "SF Express", "https://www.sf-express.com/cn/en/dynamic_function/waybill/#search/bill-number/{number}",
-     r"(SF[0-9]{12}|DEMO[0-9]{10})"),
+     r"(SF[0-9A-Z]{7,15}|DEMO[0-9]{10})"),
     ("ZTO", "ZTO Express", "https://www.zto.com/express/expressCheck.html?txtBill={number}",
      r"(7[0-9]{11,14}|DEMO[0-9]{10})"),
     ("JD", "JD Logistics", "https://www.jdl.com/orderSearch/?waybillCodes={number}",
@@ -52,6 +52,7 @@ def load_demo(merchants, echo):
     carriers = [Carrier(code=code, name=name, tracking_url=url, tracking_pattern=pattern)
                 for code, name, url, pattern in CARRIERS]
     db.session.add_all(carriers)
+    db.session.flush()
     stats = Counter(carriers=len(carriers))
     for merchant in merchants:
         _templates(merchant, stats)
@@ -84,6 +85,8 @@ def _tracking(rng, merchant_ids, carriers, stats):
     rows = db.session.execute(select(Shipment, Order.state, Order.received_at).join(Order, Order.id == Shipment.order_id)
                               .where(Shipment.merchant_id.in_(merchant_ids), Shipment.status == SHIPMENT_SHIPPED)
                               .order_by(Shipment.id)).all()
+    existing = {t.shipment_id: t for t in db.session.execute(select(Tracking).where(
+        Tracking.shipment_id.in_([shipment.id for shipment, _s, _r in rows]))).scalars()} if rows else {}
     for shipment, state, received_at in rows:
         carrier = carriers.get((shipment.carrier or "").lower())
         shipped = shipment.shipped_at or now
@@ -95,9 +98,10 @@ def _tracking(rng, merchant_ids, carriers, stats):
         elif rng.random() < 0.7:
             steps.append((IN_TRANSIT, min(now, shipped + timedelta(hours=rng.randint(6, 30))), "In transit"))
         status, last = steps[-1][0], steps[-1][1]
-        tracking = Tracking(shipment_id=shipment.id, merchant_id=shipment.merchant_id,
-                            carrier_id=carrier.id if carrier else None, status=status, last_event_at=last,
-                            delivered_at=last if status == DELIVERED else None)
+        # the shipment's tracking began when the demo order shipped (logistics was on)
+        tracking = existing.get(shipment.id) or Tracking(shipment_id=shipment.id, merchant_id=shipment.merchant_id)
+        tracking.carrier_id, tracking.status, tracking.last_event_at = carrier.id if carrier else None, status, last
+        tracking.delivered_at = last if status == DELIVERED else None
         tracking.events = [TrackingEvent(merchant_id=shipment.merchant_id, status=s, occurred_at=at,
                                          description=text, source="demo", created_at=now) for s, at, text in steps]
         db.session.add(tracking)

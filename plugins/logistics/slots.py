@@ -9,6 +9,7 @@ from portal.extensions import db
 
 from .models import Tracking
 from .services.charging import breakdown_of
+from .services.tracking import STATUS_LABELS
 
 ORDER_DETAIL = "orders_order_shipping"
 
@@ -29,4 +30,5 @@ def order_panel(order):
                                       .where(Shipment.order_id == order.id).order_by(Tracking.id)).scalars().all()
     if not freight and not tracking:
         return None
-    return render_template("logistics/_order_panel.html", order=order, freight=freight, tracking=tracking)
+    return render_template("logistics/_order_panel.html", order=order, freight=freight, tracking=tracking,
+                           status_labels=STATUS_LABELS)

@@ -19,10 +19,11 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from plugins.catalog.models import Category, Product, Sku
 from portal.extensions import db
+from portal.i18n import N_
 from portal.money import quantize
 
 from .. import regions
@@ -30,7 +31,7 @@ from ..models import BY_AMOUNT, BY_COUNT, BY_VOLUME, BY_WEIGHT, FreightTemplate
 
 KG = Decimal(1000)
 CM3_PER_MM3 = Decimal(1000)
-UNIT_LABELS = {BY_COUNT: "item(s)", BY_WEIGHT: "kg", BY_VOLUME: "kg (volumetric)", BY_AMOUNT: ""}
+UNIT_LABELS = {BY_COUNT: N_("item(s)"), BY_WEIGHT: N_("kg"), BY_VOLUME: N_("kg (volumetric)"), BY_AMOUNT: ""}
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,12 @@ class Item:
     length_mm: int = None
     width_mm: int = None
     height_mm: int = None
+    category_path: str = ""  # "/<root id>/.../<category id>/"
+
+    @property
+    def category_chain(self):
+        """The product's category id, then its parents' up to the root."""
+        return [int(p) for p in reversed(self.category_path.strip("/").split("/")) if p] or [self.category_id]
 
 
 @dataclass(frozen=True)
@@ -91,20 +98,21 @@ class Quote:
 
 def items_for(lines):
     """``Item``s for ``[(index, sku_id, sku_code, title, qty, unit_price)]``,
-    with each SKU's category and measures read in one query."""
+    with each SKU's category (and its path) and measures read in one query."""
     lines = list(lines)
-    rows = {sku_id: (category_id, w, l_, wd, h) for sku_id, category_id, w, l_, wd, h in db.session.execute(
-        select(Sku.id, Product.category_id, Sku.weight_g, Sku.length_mm, Sku.width_mm, Sku.height_mm)
-        .join(Product, Product.id == Sku.product_id).where(Sku.id.in_({line[1] for line in lines})))}
-    return [Item(index, sku_id, code, title, qty, Decimal(price), *rows.get(sku_id, (None,) * 5))
+    rows = {row[0]: row[1:] for row in db.session.execute(
+        select(Sku.id, Product.category_id, Sku.weight_g, Sku.length_mm, Sku.width_mm, Sku.height_mm, Category.path)
+        .join(Product, Product.id == Sku.product_id).join(Category, Category.id == Product.category_id)
+        .where(Sku.id.in_({line[1] for line in lines})))}
+    return [Item(index, sku_id, code, title, qty, Decimal(price), *rows.get(sku_id, (None,) * 5 + ("",)))
             for index, sku_id, code, title, qty, price in lines]
 
 
 def templates_of(merchant_id):
-    """The merchant's templates with their zones: ``(store default, {category id: template})``."""
+    """The merchant's templates with their zones, in one query: ``(store default, {category id: template})``."""
     default, by_category = None, {}
     for template in db.session.execute(select(FreightTemplate).where(FreightTemplate.merchant_id == merchant_id)
-                                       .options(selectinload(FreightTemplate.zones))).scalars():
+                                       .options(joinedload(FreightTemplate.zones))).unique().scalars():
         if template.category_id is None:
             default = template
         else:
@@ -112,18 +120,12 @@ def templates_of(merchant_id):
     return default, by_category
 
 
-def _ancestors(category_ids):
-    """``{category id: [its id, its parent's, ... up to the root]}``."""
-    paths = dict(db.session.execute(select(Category.id, Category.path).where(Category.id.in_(category_ids))).all())
-    return {cid: [int(p) for p in reversed((paths.get(cid) or "").strip("/").split("/")) if p] or [cid]
-            for cid in category_ids}
-
-
-def template_for(item, default, by_category, ancestry):
+def template_for(item, default, by_category):
     """The nearest category (the product's, then its parents') with a template wins over the store's."""
-    for category_id in ancestry.get(item.category_id, [item.category_id]):
-        if category_id in by_category:
-            return by_category[category_id]
+    if by_category:
+        for category_id in item.category_chain:
+            if category_id in by_category:
+                return by_category[category_id]
     return default
 
 
@@ -143,10 +145,9 @@ def quote(merchant_id, region, items, currency):
     default, by_category = templates_of(merchant_id)
     if default is None and not by_category:
         return Quote(region, currency, unpriced=tuple(items))
-    ancestry = _ancestors({i.category_id for i in items if i.category_id is not None}) if by_category else {}
     groups, unpriced = defaultdict(list), []
     for item in items:
-        template = template_for(item, default, by_category, ancestry)
+        template = template_for(item, default, by_category)
         if template is None:
             unpriced.append(item)
         else:
@@ -196,7 +197,7 @@ def charge(template, zone, items, currency):
     else:
         amount, blocks = fee(zone, units)
         why = _("%(units)s %(unit)s: first %(first)s for %(first_fee)s, then %(blocks)s x %(more)s at "
-                "%(more_fee)s", units=units.normalize(), unit=_(UNIT_LABELS[template.basis]) or currency,
+                "%(more_fee)s", units=units.normalize(), unit=_(UNIT_LABELS[template.basis]) if UNIT_LABELS[template.basis] else currency,
                 first=Decimal(zone.first_units).normalize(), first_fee=quantize(Decimal(zone.first_fee), currency),
                 blocks=blocks, more=Decimal(zone.additional_units).normalize(),
                 more_fee=quantize(Decimal(zone.additional_fee), currency))

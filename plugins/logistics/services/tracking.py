@@ -5,12 +5,13 @@ order's shipments completes the order through the orders lifecycle."""
 from datetime import datetime, timezone
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from plugins.orders.models import PENDING_RECEIPT, SHIPMENT_SHIPPED, Order, Shipment
 from plugins.orders.services import receive
 from portal.events import EventRejected
 from portal.extensions import db
+from portal.i18n import N_
 from portal.models import utcnow
 
 from ..models import ACCEPTED, DELIVERED, STATUSES, Tracking, TrackingEvent
@@ -18,8 +19,8 @@ from . import carriers
 from .core import SHIPMENT, audit, reach, text
 from .errors import InvalidValue, NotFound, TrackingRefused
 
-STATUS_LABELS = {"accepted": "accepted", "in_transit": "in transit", "out_for_delivery": "out for delivery",
-                 "delivered": "delivered", "exception": "exception", "returned": "returned"}
+STATUS_LABELS = {"accepted": N_("accepted"), "in_transit": N_("in transit"), "out_for_delivery": N_("out for delivery"),
+                 "delivered": N_("delivered"), "exception": N_("exception"), "returned": N_("returned")}
 
 
 def on_shipment_shipped(event):
@@ -94,9 +95,13 @@ def add_event(actor, shipment, data, source, external_id=None, now=None):
                           occurred_at=occurred_at, location=location, description=description, source=source,
                           external_id=external_id or None, created_at=now or utcnow(),
                           created_by_id=getattr(actor, "id", None))
+    latest = db.session.execute(select(func.max(TrackingEvent.occurred_at))
+                                .where(TrackingEvent.tracking_id == tracking.id)).scalar()
     db.session.add(event)
-    if occurred_at >= tracking.last_event_at or tracking.status == ACCEPTED:
-        tracking.status, tracking.last_event_at = status, max(occurred_at, tracking.last_event_at)
+    # the newest event sets the status (a late-arriving older one only joins the timeline); a delivery stays
+    if (latest is None or occurred_at >= latest or status == DELIVERED) and tracking.status != DELIVERED:
+        tracking.status = status
+    tracking.last_event_at = max(occurred_at, latest or occurred_at)
     if status == DELIVERED and tracking.delivered_at is None:
         tracking.delivered_at = occurred_at
     db.session.flush()

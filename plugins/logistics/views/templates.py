@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 
 from portal import access
 from portal.extensions import db
+from portal.i18n import N_
 from portal.paging import paginate
 from portal.views import PortalView
 
@@ -22,8 +23,8 @@ RESOURCE = "logistics.template"
 PER_PAGE = 50
 ZONE_FIELDS = ("regions", "first_units", "first_fee", "additional_units", "additional_fee", "free_over_amount",
                "free_over_count", "no_delivery")
-BASIS_LABELS = {"count": "items", "weight": "weight (kg)", "volume": "volumetric weight (kg)",
-                "amount": "order amount"}
+BASIS_LABELS = {"count": N_("items"), "weight": N_("weight (kg)"), "volume": N_("volumetric weight (kg)"),
+                "amount": N_("order amount")}
 
 
 def posted_zones(form):
@@ -124,7 +125,7 @@ class TemplatesView(PortalView):
     def _form(self, template, values, error):
         can_write = template is None or access.record_level(RESOURCE, template) >= access.WRITE
         can_delete = template is not None and access.record_level(RESOURCE, template) >= access.MANAGE
-        return self.render("logistics/template_form.html", template=template, values=values, error=error,
+        return self.render("logistics/template_form.html", record=template, values=values, error=error,
                            merchants=merchant_choices() if template is None else [], categories=category_choices(),
                            bases=BASES, basis_labels=BASIS_LABELS, can_write=can_write, can_delete=can_delete,
                            regions=regions.choices())
