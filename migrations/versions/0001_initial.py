@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:06:10.151801
+Create Date: 2026-11-26 15:37:18.737170
 
 """
 from alembic import op
@@ -89,6 +89,20 @@ def upgrade():
     sa.ForeignKeyConstraint(['category_id'], ['catalog_category.id'], name=op.f('fk_catalog_attribute_category_id_catalog_category'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_attribute')),
     sa.UniqueConstraint('category_id', 'code', name=op.f('uq_catalog_attribute_category_id_code'))
+    )
+    op.create_table('finance_account',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('number', sa.String(length=64), nullable=False),
+    sa.Column('methods', sa.String(length=200), nullable=False),
+    sa.Column('csv_mapping', sa.JSON(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['currency'], ['portal_currency.code'], name=op.f('fk_finance_account_currency_portal_currency')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_finance_account')),
+    sa.UniqueConstraint('code', name=op.f('uq_finance_account_code'))
     )
     op.create_table('inventory_warehouse',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -185,6 +199,33 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_attribute_value')),
     sa.UniqueConstraint('attribute_id', 'value_en', name=op.f('uq_catalog_attribute_value_attribute_id_value_en'))
     )
+    op.create_table('finance_statement',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('file_name', sa.String(length=255), nullable=False),
+    sa.Column('file_sha256', sa.String(length=64), nullable=False),
+    sa.Column('format', sa.String(length=16), nullable=False),
+    sa.Column('encoding', sa.String(length=16), nullable=False),
+    sa.Column('reference', sa.String(length=120), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('opening', sa.Numeric(precision=18, scale=4), nullable=True),
+    sa.Column('closing', sa.Numeric(precision=18, scale=4), nullable=True),
+    sa.Column('starts_on', sa.Date(), nullable=True),
+    sa.Column('ends_on', sa.Date(), nullable=True),
+    sa.Column('balanced', sa.Boolean(), nullable=False),
+    sa.Column('problem', sa.String(length=500), nullable=False),
+    sa.Column('lines_in_file', sa.Integer(), nullable=False),
+    sa.Column('lines_stored', sa.Integer(), nullable=False),
+    sa.Column('imported_at', sa.DateTime(), nullable=False),
+    sa.Column('imported_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['finance_account.id'], name=op.f('fk_finance_statement_account_id_finance_account')),
+    sa.ForeignKeyConstraint(['imported_by_id'], ['portal_user.id'], name=op.f('fk_finance_statement_imported_by_id_portal_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_finance_statement'))
+    )
+    with op.batch_alter_table('finance_statement', schema=None) as batch_op:
+        batch_op.create_index('ix_finance_statement_account', ['account_id', 'imported_at'], unique=False)
+        batch_op.create_index('ix_finance_statement_file', ['account_id', 'file_sha256'], unique=False)
+
     op.create_table('inventory_warehouse_region',
     sa.Column('warehouse_id', sa.Integer(), nullable=False),
     sa.Column('region', sa.String(length=8), nullable=False),
@@ -363,6 +404,32 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_brand')),
     sa.UniqueConstraint('name_en', name=op.f('uq_catalog_brand_name_en'))
     )
+    op.create_table('finance_statement_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('statement_id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('file_line', sa.Integer(), nullable=False),
+    sa.Column('booked_on', sa.Date(), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('fee', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('reference', sa.String(length=200), nullable=False),
+    sa.Column('bank_ref', sa.String(length=200), nullable=False),
+    sa.Column('counterparty', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.String(length=1000), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('matched', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['finance_account.id'], name=op.f('fk_finance_statement_line_account_id_finance_account')),
+    sa.ForeignKeyConstraint(['statement_id'], ['finance_statement.id'], name=op.f('fk_finance_statement_line_statement_id_finance_statement')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_finance_statement_line')),
+    sa.UniqueConstraint('account_id', 'fingerprint', name='uq_finance_line_fingerprint')
+    )
+    with op.batch_alter_table('finance_statement_line', schema=None) as batch_op:
+        batch_op.create_index('ix_finance_line_reference', ['reference'], unique=False)
+        batch_op.create_index('ix_finance_line_statement', ['statement_id', 'id'], unique=False)
+        batch_op.create_index('ix_finance_line_status', ['status', 'booked_on', 'id'], unique=False)
+
     op.create_table('orders_idempotency_key',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('owner', sa.String(length=32), nullable=False),
@@ -612,6 +679,36 @@ def upgrade():
         batch_op.create_index('ix_catalog_sku_code', ['code'], unique=False)
         batch_op.create_index('ix_catalog_sku_merchant_barcode', ['merchant_id', 'barcode'], unique=False)
 
+    op.create_table('finance_receivable',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('payment_id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('order_number', sa.String(length=24), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=32), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('reference', sa.String(length=128), nullable=False),
+    sa.Column('due_on', sa.DateTime(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('matched', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['finance_account.id'], name=op.f('fk_finance_receivable_account_id_finance_account')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_finance_receivable_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_finance_receivable_order_id_orders_order')),
+    sa.ForeignKeyConstraint(['payment_id'], ['orders_payment.id'], name=op.f('fk_finance_receivable_payment_id_orders_payment')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_finance_receivable')),
+    sa.UniqueConstraint('payment_id', name=op.f('uq_finance_receivable_payment_id'))
+    )
+    with op.batch_alter_table('finance_receivable', schema=None) as batch_op:
+        batch_op.create_index('ix_finance_receivable_amount', ['currency', 'amount', 'status'], unique=False)
+        batch_op.create_index('ix_finance_receivable_merchant', ['merchant_id', 'due_on'], unique=False)
+        batch_op.create_index('ix_finance_receivable_order', ['order_number'], unique=False)
+        batch_op.create_index('ix_finance_receivable_reference', ['reference'], unique=False)
+        batch_op.create_index('ix_finance_receivable_status', ['status', 'due_on'], unique=False)
+
     op.create_table('orders_after_sales_photo',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -632,6 +729,47 @@ def upgrade():
     sa.ForeignKeyConstraint(['value_id'], ['catalog_attribute_value.id'], name=op.f('fk_catalog_sku_option_value_id_catalog_attribute_value')),
     sa.PrimaryKeyConstraint('sku_id', 'attribute_id', name=op.f('pk_catalog_sku_option'))
     )
+    op.create_table('finance_flag',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=120), nullable=False),
+    sa.Column('kind', sa.String(length=24), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('detail', sa.String(length=500), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('line_id', sa.Integer(), nullable=True),
+    sa.Column('receivable_id', sa.Integer(), nullable=True),
+    sa.Column('statement_id', sa.Integer(), nullable=True),
+    sa.Column('order_number', sa.String(length=24), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['line_id'], ['finance_statement_line.id'], name=op.f('fk_finance_flag_line_id_finance_statement_line')),
+    sa.ForeignKeyConstraint(['receivable_id'], ['finance_receivable.id'], name=op.f('fk_finance_flag_receivable_id_finance_receivable')),
+    sa.ForeignKeyConstraint(['statement_id'], ['finance_statement.id'], name=op.f('fk_finance_flag_statement_id_finance_statement')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['portal_user.id'], name=op.f('fk_finance_flag_updated_by_id_portal_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_finance_flag')),
+    sa.UniqueConstraint('key', name=op.f('uq_finance_flag_key'))
+    )
+    with op.batch_alter_table('finance_flag', schema=None) as batch_op:
+        batch_op.create_index('ix_finance_flag_status', ['status', 'created_at'], unique=False)
+
+    op.create_table('finance_match',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('line_id', sa.Integer(), nullable=False),
+    sa.Column('receivable_id', sa.Integer(), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('automatic', sa.Boolean(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['portal_user.id'], name=op.f('fk_finance_match_created_by_id_portal_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['line_id'], ['finance_statement_line.id'], name=op.f('fk_finance_match_line_id_finance_statement_line')),
+    sa.ForeignKeyConstraint(['receivable_id'], ['finance_receivable.id'], name=op.f('fk_finance_match_receivable_id_finance_receivable')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_finance_match')),
+    sa.UniqueConstraint('line_id', 'receivable_id', name='uq_finance_match_pair')
+    )
+    with op.batch_alter_table('finance_match', schema=None) as batch_op:
+        batch_op.create_index('ix_finance_match_receivable', ['receivable_id'], unique=False)
+
     op.create_table('inventory_sku_policy',
     sa.Column('sku_id', sa.Integer(), nullable=False),
     sa.Column('merchant_id', sa.Integer(), nullable=False),
@@ -827,11 +965,27 @@ def downgrade():
 
     op.drop_table('inventory_stock')
     op.drop_table('inventory_sku_policy')
+    with op.batch_alter_table('finance_match', schema=None) as batch_op:
+        batch_op.drop_index('ix_finance_match_receivable')
+
+    op.drop_table('finance_match')
+    with op.batch_alter_table('finance_flag', schema=None) as batch_op:
+        batch_op.drop_index('ix_finance_flag_status')
+
+    op.drop_table('finance_flag')
     op.drop_table('catalog_sku_option')
     with op.batch_alter_table('orders_after_sales_photo', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_after_sales_photo_case')
 
     op.drop_table('orders_after_sales_photo')
+    with op.batch_alter_table('finance_receivable', schema=None) as batch_op:
+        batch_op.drop_index('ix_finance_receivable_status')
+        batch_op.drop_index('ix_finance_receivable_reference')
+        batch_op.drop_index('ix_finance_receivable_order')
+        batch_op.drop_index('ix_finance_receivable_merchant')
+        batch_op.drop_index('ix_finance_receivable_amount')
+
+    op.drop_table('finance_receivable')
     with op.batch_alter_table('catalog_sku', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_sku_merchant_barcode')
         batch_op.drop_index('ix_catalog_sku_code')
@@ -893,6 +1047,12 @@ def downgrade():
         batch_op.drop_index('ix_orders_idempotency_key_created')
 
     op.drop_table('orders_idempotency_key')
+    with op.batch_alter_table('finance_statement_line', schema=None) as batch_op:
+        batch_op.drop_index('ix_finance_line_status')
+        batch_op.drop_index('ix_finance_line_statement')
+        batch_op.drop_index('ix_finance_line_reference')
+
+    op.drop_table('finance_statement_line')
     op.drop_table('catalog_brand')
     with op.batch_alter_table('portal_user_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_portal_user_session_user_id'))
@@ -936,6 +1096,11 @@ def downgrade():
         batch_op.drop_index('ix_inventory_warehouse_region_region')
 
     op.drop_table('inventory_warehouse_region')
+    with op.batch_alter_table('finance_statement', schema=None) as batch_op:
+        batch_op.drop_index('ix_finance_statement_file')
+        batch_op.drop_index('ix_finance_statement_account')
+
+    op.drop_table('finance_statement')
     op.drop_table('catalog_attribute_value')
     with op.batch_alter_table('portal_user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_portal_user_merchant_id'))
@@ -955,6 +1120,7 @@ def downgrade():
         batch_op.drop_index('ix_inventory_warehouse_merchant')
 
     op.drop_table('inventory_warehouse')
+    op.drop_table('finance_account')
     op.drop_table('catalog_attribute')
     op.drop_table('portal_state_version')
     op.drop_table('portal_merchant')
