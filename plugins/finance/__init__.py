@@ -9,7 +9,7 @@ PLUGIN = PluginMeta(
     name="finance",
     title=N_("Finance"),
     version="0.1.0",
-    requires=("orders",),
+    requires=("orders", "catalog"),
     merchant_toggle=False,
     description=N_("Bank and provider statement import, receivables, reconciliation and mismatch flags."),
 )

@@ -1,8 +1,9 @@
 """Demo finance: two bank accounts and a provider account, statements built
 from the demo orders' payments (most arrive as expected) with a few
 deliberate mismatches: an amount short, a payment received twice, money for
-a cancelled order, and the last payments of each account not on any statement."""
-from datetime import timedelta
+a cancelled order, and the last payments of each account not on any statement;
+a commission rule and last month's settlements."""
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -10,9 +11,10 @@ from sqlalchemy import select
 from plugins.orders.models import CANCELLED, Order
 from portal.extensions import db
 
-from .models import Account, Receivable
+from .models import Account, CommissionRule, Receivable
 from .services.importing import import_file
 from .services.receivables import sync_order
+from .services.settlement import run_settlements
 
 DEMO_ACCOUNTS = (
     ("BANK-CNY", "ICBC current account", "bank", "CNY", "bank_transfer,card,cash"),
@@ -40,6 +42,17 @@ def load_demo(merchants, echo):
         data = _mt940(code, part[:-3] if len(part) > 3 else part, cancelled if code == "BANK-CNY" else None)
         result = import_file(None, accounts[code], f"demo-{code.lower()}.sta", data)
         echo(f"finance: {code}: {result.stored} statement lines, {result.matched} matched")
+    _settlements(echo)
+
+
+def _settlements(echo):
+    """A standard commission rule, and last month settled for every merchant."""
+    if db.session.execute(select(CommissionRule.id).limit(1)).first() is None:
+        db.session.add(CommissionRule(name="Standard commission", percent=Decimal("5"), fixed=Decimal("0.50"),
+                                      priority=0, valid_from=date(2020, 1, 1)))
+        db.session.flush()
+    created = run_settlements(None)
+    echo(f"finance: {len(created)} settlements for last month")
 
 
 def _mt940(code, receivables, cancelled):

@@ -32,9 +32,16 @@ def portal_register_jobs():
 
 @hookimpl
 def portal_register_views():
-    """Accounts, statements, the reconciliation workbench and the flags."""
+    """Accounts, statements, reconciliation, flags, settlements and commission rules."""
     from .views import views
     return views()
+
+
+@hookimpl
+def portal_register_documents():
+    """The settlement statement."""
+    from .documents import KINDS
+    return KINDS
 
 
 @hookimpl

@@ -207,4 +207,100 @@ class Flag(db.Model):
     __table_args__ = (Index("ix_finance_flag_status", "status", "created_at"),)
 
 
-MODELS = [Account, Statement, StatementLine, Receivable, Match, Flag]
+MERCHANT_BEARS, PLATFORM_BEARS = "merchant", "platform"
+FEE_BEARERS = {MERCHANT_BEARS: N_("the merchant pays provider fees"),
+               PLATFORM_BEARS: N_("the platform pays provider fees")}
+AWAITING_APPROVAL, READY, APPROVED = "awaiting_approval", "ready", "approved"
+SETTLEMENT_STATUSES = {AWAITING_APPROVAL: N_("awaiting approval"), READY: N_("ready to pay"),
+                       APPROVED: N_("approved")}
+SALE, REFUND = "sale", "refund"
+
+
+class CommissionRule(db.Model):
+    """What the platform keeps of a merchant's sales: ``percent`` of the
+    amount plus ``fixed`` per order; the rule of highest priority valid on the
+    order's day for its merchant (or every merchant) and its category (or
+    every category) applies."""
+
+    __tablename__ = "finance_commission_rule"
+
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(120), nullable=False)
+    merchant_id = db.Column(db.Integer, db.ForeignKey("portal_merchant.id"))  # NULL: every merchant
+    category_id = db.Column(db.Integer, db.ForeignKey("catalog_category.id"))  # NULL: every category
+    percent = db.Column(db.Numeric(7, 4), nullable=False)
+    fixed = db.Column(MONEY, nullable=False, default=0)
+    fee_bearer = db.Column(db.String(16), nullable=False, default=MERCHANT_BEARS)
+    priority = db.Column(db.Integer, nullable=False, default=0)
+    valid_from = db.Column(db.Date, nullable=False)
+    valid_to = db.Column(db.Date)  # NULL: open-ended
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    merchant = db.relationship("Merchant")
+
+    def __str__(self):
+        return self.name
+
+
+class Settlement(db.Model):
+    """What a merchant is paid for one period, in one currency:
+    ``payout = captured - refunded - commission - fees`` to the cent."""
+
+    __tablename__ = "finance_settlement"
+    __portal_scopes__ = {"merchant": "merchant_id"}
+
+    id = db.Column(db.Integer, primary_key=True)
+    number = db.Column(db.String(40), nullable=False, unique=True)
+    merchant_id = db.Column(db.Integer, db.ForeignKey("portal_merchant.id"), nullable=False)
+    period_start = db.Column(db.Date, nullable=False)
+    period_end = db.Column(db.Date, nullable=False)  # the day after the period's last day
+    currency = db.Column(db.String(3), nullable=False)
+    captured = db.Column(MONEY, nullable=False, default=0)
+    refunded = db.Column(MONEY, nullable=False, default=0)
+    commission = db.Column(MONEY, nullable=False, default=0)
+    fees = db.Column(MONEY, nullable=False, default=0)
+    payout = db.Column(MONEY, nullable=False, default=0)
+    status = db.Column(db.String(24), nullable=False, default=READY)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    created_by_id = db.Column(db.Integer, db.ForeignKey("portal_user.id", ondelete="SET NULL"))
+    approved_at = db.Column(db.DateTime)
+    approved_by_id = db.Column(db.Integer, db.ForeignKey("portal_user.id", ondelete="SET NULL"))
+
+    merchant = db.relationship("Merchant")
+    lines = db.relationship("SettlementLine", back_populates="settlement", order_by="SettlementLine.id")
+    approved_by = db.relationship("User", foreign_keys=[approved_by_id])
+
+    __table_args__ = (UniqueConstraint("merchant_id", "period_start", "currency", name="uq_finance_settlement_period"),
+                      Index("ix_finance_settlement_merchant", "merchant_id", "period_start"),
+                      Index("ix_finance_settlement_status", "status", "period_start"))
+
+    def __str__(self):
+        return self.number
+
+
+class SettlementLine(db.Model):
+    """One order payment or refund settled: settled once (``payment_id`` unique)."""
+
+    __tablename__ = "finance_settlement_line"
+    __portal_scopes__ = {"merchant": "merchant_id"}
+
+    id = db.Column(db.Integer, primary_key=True)
+    settlement_id = db.Column(db.Integer, db.ForeignKey("finance_settlement.id"), nullable=False)
+    merchant_id = db.Column(db.Integer, db.ForeignKey("portal_merchant.id"), nullable=False)
+    payment_id = db.Column(db.Integer, db.ForeignKey("orders_payment.id"), nullable=False, unique=True)
+    order_id = db.Column(db.Integer, db.ForeignKey("orders_order.id"), nullable=False)
+    order_number = db.Column(db.String(24), nullable=False)
+    kind = db.Column(db.String(16), nullable=False)
+    rule_id = db.Column(db.Integer, db.ForeignKey("finance_commission_rule.id", ondelete="SET NULL"))
+    captured = db.Column(MONEY, nullable=False, default=0)
+    refunded = db.Column(MONEY, nullable=False, default=0)
+    commission = db.Column(MONEY, nullable=False, default=0)
+    fees = db.Column(MONEY, nullable=False, default=0)
+    payout = db.Column(MONEY, nullable=False, default=0)
+
+    settlement = db.relationship(Settlement, back_populates="lines")
+
+    __table_args__ = (Index("ix_finance_settlement_line_settlement", "settlement_id", "id"),)
+
+
+MODELS = [Account, Statement, StatementLine, Receivable, Match, Flag, CommissionRule, Settlement, SettlementLine]
