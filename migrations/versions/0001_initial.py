@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 15:37:18.737170
+Create Date: 2026-11-26 16:04:40.443503
 
 """
 from alembic import op
@@ -104,6 +104,22 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_finance_account')),
     sa.UniqueConstraint('code', name=op.f('uq_finance_account_code'))
     )
+    op.create_table('finance_commission_rule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=True),
+    sa.Column('category_id', sa.Integer(), nullable=True),
+    sa.Column('percent', sa.Numeric(precision=7, scale=4), nullable=False),
+    sa.Column('fixed', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('fee_bearer', sa.String(length=16), nullable=False),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=False),
+    sa.Column('valid_to', sa.Date(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['category_id'], ['catalog_category.id'], name=op.f('fk_finance_commission_rule_category_id_catalog_category')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_finance_commission_rule_merchant_id_portal_merchant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_finance_commission_rule'))
+    )
     op.create_table('inventory_warehouse',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('merchant_id', sa.Integer(), nullable=True),
@@ -199,6 +215,34 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_attribute_value')),
     sa.UniqueConstraint('attribute_id', 'value_en', name=op.f('uq_catalog_attribute_value_attribute_id_value_en'))
     )
+    op.create_table('finance_settlement',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=40), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('captured', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('refunded', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('commission', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('fees', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('payout', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('status', sa.String(length=24), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('approved_at', sa.DateTime(), nullable=True),
+    sa.Column('approved_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['approved_by_id'], ['portal_user.id'], name=op.f('fk_finance_settlement_approved_by_id_portal_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['portal_user.id'], name=op.f('fk_finance_settlement_created_by_id_portal_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_finance_settlement_merchant_id_portal_merchant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_finance_settlement')),
+    sa.UniqueConstraint('merchant_id', 'period_start', 'currency', name='uq_finance_settlement_period'),
+    sa.UniqueConstraint('number', name=op.f('uq_finance_settlement_number'))
+    )
+    with op.batch_alter_table('finance_settlement', schema=None) as batch_op:
+        batch_op.create_index('ix_finance_settlement_merchant', ['merchant_id', 'period_start'], unique=False)
+        batch_op.create_index('ix_finance_settlement_status', ['status', 'period_start'], unique=False)
+
     op.create_table('finance_statement',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
@@ -709,6 +753,31 @@ def upgrade():
         batch_op.create_index('ix_finance_receivable_reference', ['reference'], unique=False)
         batch_op.create_index('ix_finance_receivable_status', ['status', 'due_on'], unique=False)
 
+    op.create_table('finance_settlement_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('settlement_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('payment_id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('order_number', sa.String(length=24), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('rule_id', sa.Integer(), nullable=True),
+    sa.Column('captured', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('refunded', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('commission', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('fees', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('payout', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_finance_settlement_line_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_finance_settlement_line_order_id_orders_order')),
+    sa.ForeignKeyConstraint(['payment_id'], ['orders_payment.id'], name=op.f('fk_finance_settlement_line_payment_id_orders_payment')),
+    sa.ForeignKeyConstraint(['rule_id'], ['finance_commission_rule.id'], name=op.f('fk_finance_settlement_line_rule_id_finance_commission_rule'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['settlement_id'], ['finance_settlement.id'], name=op.f('fk_finance_settlement_line_settlement_id_finance_settlement')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_finance_settlement_line')),
+    sa.UniqueConstraint('payment_id', name=op.f('uq_finance_settlement_line_payment_id'))
+    )
+    with op.batch_alter_table('finance_settlement_line', schema=None) as batch_op:
+        batch_op.create_index('ix_finance_settlement_line_settlement', ['settlement_id', 'id'], unique=False)
+
     op.create_table('orders_after_sales_photo',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -978,6 +1047,10 @@ def downgrade():
         batch_op.drop_index('ix_orders_after_sales_photo_case')
 
     op.drop_table('orders_after_sales_photo')
+    with op.batch_alter_table('finance_settlement_line', schema=None) as batch_op:
+        batch_op.drop_index('ix_finance_settlement_line_settlement')
+
+    op.drop_table('finance_settlement_line')
     with op.batch_alter_table('finance_receivable', schema=None) as batch_op:
         batch_op.drop_index('ix_finance_receivable_status')
         batch_op.drop_index('ix_finance_receivable_reference')
@@ -1101,6 +1174,11 @@ def downgrade():
         batch_op.drop_index('ix_finance_statement_account')
 
     op.drop_table('finance_statement')
+    with op.batch_alter_table('finance_settlement', schema=None) as batch_op:
+        batch_op.drop_index('ix_finance_settlement_status')
+        batch_op.drop_index('ix_finance_settlement_merchant')
+
+    op.drop_table('finance_settlement')
     op.drop_table('catalog_attribute_value')
     with op.batch_alter_table('portal_user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_portal_user_merchant_id'))
@@ -1120,6 +1198,7 @@ def downgrade():
         batch_op.drop_index('ix_inventory_warehouse_merchant')
 
     op.drop_table('inventory_warehouse')
+    op.drop_table('finance_commission_rule')
     op.drop_table('finance_account')
     op.drop_table('catalog_attribute')
     op.drop_table('portal_state_version')
