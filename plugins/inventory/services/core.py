@@ -117,7 +117,7 @@ def _change_statement(signs, free_check, for_merchant, active_only, setting):
                  .scalar_subquery())
     stored = settings.platform_value_column(setting) if setting else literal(None)
     statement = _CHANGES[key] = (update(Stock).where(and_(*conditions)).values(**values)
-                                 .returning(Stock.merchant_id, threshold, stored))
+                                 .returning(Stock.merchant_id, threshold.label("threshold"), stored.label("setting")))
     return statement
 
 

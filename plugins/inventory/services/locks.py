@@ -2,7 +2,7 @@
 release (order cancelled) and expiry (unpaid order timed out)."""
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import make_transient_to_detached
 
 from portal import settings
@@ -13,7 +13,8 @@ from ..models import DEDUCTED, EXPIRED, LIVE, LOCKED, ON_HAND, RELEASED, StockLo
 from .core import (audit, change, check_merchant, explain_missing, guard, ledger, positive, refuse,
                    stock_row)
 from .errors import LockNotLive
-from .lowstock import operation
+from .lowstock import operation, watch_lock
+from .reserve import reserve
 
 
 def lock(actor, sku_id, warehouse_id, qty, order_ref, line_ref="", expires_at=None):
@@ -23,23 +24,25 @@ def lock(actor, sku_id, warehouse_id, qty, order_ref, line_ref="", expires_at=No
     are available: the conditional UPDATE is the first write, so concurrent
     callers can never oversell, and a refusal has written nothing.
 
-    This is the hot path of every order placed: three statements (the UPDATE,
-    the reservation, its ledger row), no savepoint. The ledger row is the
-    trail of a reservation the system makes for an order (the order records
-    its own history); one a person makes is audited as well."""
+    This is the hot path of every order placed: its writes go straight to the
+    connection (see ``reserve``), no savepoint. The ledger row is the trail of
+    a reservation the system makes for an order (the order records its own
+    history); one a person makes is audited as well."""
     guard(actor, "inventory.adjust", "write")
     qty = positive(qty)
-    with operation(savepoint=False):
-        changed = change(sku_id, warehouse_id, {LOCKED: qty}, merchant_id=getattr(actor, "merchant_id", None),
-                         active_only=True, setting=None if expires_at else LOCK_MINUTES)
-        if not changed:
-            refuse(sku_id, warehouse_id, qty, actor=actor)
-        if expires_at is None:
-            expires_at = utcnow() + timedelta(minutes=changed.setting)
-        return _record_lock(actor, sku_id, warehouse_id, changed.merchant_id, qty, order_ref, line_ref, expires_at)
+    done = reserve(sku_id, warehouse_id, qty, getattr(actor, "merchant_id", None), order_ref, line_ref, expires_at,
+                   getattr(actor, "id", None))
+    if done is None:
+        refuse(sku_id, warehouse_id, qty, actor=actor)
+    watch_lock(sku_id, warehouse_id, qty, done.threshold)
+    values = {"sku_id": sku_id, "warehouse_id": warehouse_id, "merchant_id": done.merchant_id, "qty": qty,
+              "order_ref": str(order_ref)[:64], "line_ref": str(line_ref)[:64], "status": LIVE,
+              "expires_at": done.expires_at, "created_at": done.now, "closed_at": None}
+    held = _as_session_object(done.lock_id, values)
+    _audit_lock(actor, held)
+    return held
 
 
-LOCK_MINUTES = "inventory.lock_minutes"  # platform-wide: the UPDATE brings it back
 _INSERT_LOCK = insert(StockLock.__table__).returning(StockLock.__table__.c.id)
 
 
@@ -51,15 +54,31 @@ def _record_lock(actor, sku_id, warehouse_id, merchant_id, qty, order_ref, line_
               "order_ref": str(order_ref)[:64], "line_ref": str(line_ref)[:64], "status": LIVE,
               "expires_at": expires_at, "created_at": now, "closed_at": None}
     lock_id = db.session.connection().execute(_INSERT_LOCK, values).scalar_one()
-    # the row as the session's object without reading it back
-    held = StockLock(id=lock_id, **values)
+    held = _as_session_object(lock_id, values)
+    ledger(sku_id, warehouse_id, merchant_id, {LOCKED: qty}, "lock", actor, str(order_ref), lock_id=lock_id)
+    _audit_lock(actor, held)
+    return held
+
+
+def _as_session_object(lock_id, values):
+    """The reservation just written, as the session's object, without reading
+    it back. Its attributes are the row's as stored, so they are set as a
+    load would set them (the constructor would record each as a change only
+    to have ``make_transient_to_detached`` discard them all)."""
+    held = _NEW_LOCK()
+    held.__dict__.update(values, id=lock_id)
     make_transient_to_detached(held)
     db.session.add(held)
-    ledger(sku_id, warehouse_id, merchant_id, {LOCKED: qty}, "lock", actor, str(order_ref), lock_id=lock_id)
-    if actor is not None:
-        audit("lock", actor, merchant_id, f"lock {lock_id}", sku=sku_id, warehouse=warehouse_id, qty=qty,
-              order=str(order_ref), line=str(line_ref))
     return held
+
+
+_NEW_LOCK = inspect(StockLock).class_manager.new_instance
+
+
+def _audit_lock(actor, held):
+    if actor is not None:
+        audit("lock", actor, held.merchant_id, f"lock {held.id}", sku=held.sku_id, warehouse=held.warehouse_id,
+              qty=held.qty, order=held.order_ref, line=held.line_ref)
 
 
 def _close(lock_id, status, actor=None):

@@ -36,34 +36,34 @@ def note(sku_id, warehouse_id, free_delta, watched):
 
 
 @contextmanager
-def operation(savepoint=True):
+def operation():
     """A stock operation: a savepoint, then ``StockLow`` for each SKU it took
     to its threshold. An operation inside another joins the outer one, which
-    publishes (the caller must then let an inner failure end both).
-
-    ``savepoint=False`` is for an operation whose only refusal comes before its
-    first write (``lock``): it saves the savepoint's round trips, and any other
-    error leaves the transaction for the caller to roll back, as it must."""
+    publishes (the caller must then let an inner failure end both)."""
     if _NOTED in db.session.info:
-        if savepoint:
-            with db.session.begin_nested():
-                yield
-        else:
+        with db.session.begin_nested():
             yield
         return
     noted = db.session.info[_NOTED] = defaultdict(int)
     db.session.info[_WATCHED] = set()
     try:
-        if savepoint:
-            with db.session.begin_nested():
-                yield
-                publish_low_stock(noted, db.session.info[_WATCHED])
-        else:
+        with db.session.begin_nested():
             yield
             publish_low_stock(noted, db.session.info[_WATCHED])
     finally:
         db.session.info.pop(_NOTED, None)
         db.session.info.pop(_WATCHED, None)
+
+
+def watch_lock(sku_id, warehouse_id, qty, threshold):
+    """``StockLow`` for a reservation of ``qty`` units, which is not an
+    ``operation`` (no savepoint: its only refusal comes before its first
+    write): inside an operation it is noted for that one to publish; alone it
+    publishes at once, and only when the SKU has a threshold."""
+    if _NOTED in db.session.info:
+        note(sku_id, warehouse_id, -qty, threshold > 0)
+    elif threshold > 0:
+        publish_low_stock({(sku_id, warehouse_id): -qty}, {sku_id})
 
 
 def _free_by_warehouse(sku_ids):

@@ -125,3 +125,13 @@ def test_a_listener_switched_off_receives_nothing(db, low):
     db.session.flush()
     lock(None, low.a.id, low.sh.id, 6, "O-1")
     assert received == []
+
+
+def test_a_lock_inside_another_operation_is_published_by_that_one(db, low):
+    from plugins.inventory.services.lowstock import operation
+    s = low
+    with operation():
+        lock(None, s.a.id, s.sh.id, 3, "O-1")  # 10 -> 7
+        lock(None, s.a.id, s.sh.id, 3, "O-2")  # 7 -> 4: crossed, told once the operation ends
+        assert received == []
+    assert received == [StockLow(merchant_id=s.m.id, sku_id=s.a.id, sellable=4, threshold=5)]
