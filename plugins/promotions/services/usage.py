@@ -109,12 +109,14 @@ def _take(applied, outcome, record, order):
 def _take_customer(rule_view, customer_ref, units):
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(CustomerUse).values(rule_id=rule_view.id, customer_ref=customer_ref, used=units)
+    table = CustomerUse.__table__
+    statement = insert(table).values(rule_id=rule_view.id, customer_ref=customer_ref, used=units)
     statement = statement.on_conflict_do_update(
-        index_elements=[CustomerUse.rule_id, CustomerUse.customer_ref],
-        set_={"used": CustomerUse.used + units},
-        where=CustomerUse.used + units <= rule_view.per_customer_limit)
-    if db.session.execute(statement).rowcount != 1:
+        index_elements=[table.c.rule_id, table.c.customer_ref], set_={"used": table.c.used + units},
+        where=table.c.used + units <= rule_view.per_customer_limit).returning(table.c.used)
+    # the row comes back only when inserted or updated: a refused update returns none (a row
+    # count is not reliable for an upsert on every driver)
+    if db.session.execute(statement).first() is None:
         raise UsageExhausted(_("The customer has already had promotion %(name)s as often as it allows; price the "
                                "order again.", name=rule_view.name))
 
