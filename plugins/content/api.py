@@ -5,9 +5,11 @@ impressions and clicks. Published content is public, so no route needs a
 sign-in; none reads a draft. Exempt from CSRF: no route trusts a cookie."""
 import json
 import os
+import re
 
 from flask import Blueprint, abort, current_app, jsonify, make_response, request, send_file
 from flask_babel import gettext as _
+from sqlalchemy import select
 from portal import uploads
 from portal.auth.ratelimit import MemoryCounter, RedisCounter
 from portal.extensions import csrf, db
@@ -24,6 +26,7 @@ csrf.exempt(bp)
 assets = Blueprint("content_assets", __name__, url_prefix="/content/assets",
                    static_folder=os.path.join(os.path.dirname(__file__), "static"), static_url_path="/static")
 
+DIGEST = re.compile(r"^[0-9a-f]{64}$")
 MAX_EVENT_BYTES = 8 * 1024
 CALLS_PER_MINUTE = 120  # per client address: a page view sends one or two
 
@@ -34,11 +37,12 @@ def _error(status, message):
     return response
 
 
-def _store(merchant_id):
-    """404 unless the merchant exists, is active and has content switched on."""
-    merchant = db.session.get(Merchant, merchant_id)
-    if merchant is None or not merchant.is_active or not is_enabled("content", merchant_id):
+def _store(code):
+    """The id of the store with this code; 404 unless it exists, is active and has content switched on."""
+    merchant = db.session.execute(select(Merchant).where(Merchant.code == code[:32])).scalar_one_or_none()
+    if merchant is None or not merchant.is_active or not is_enabled("content", merchant.id):
         abort(404)
+    return merchant.id
 
 
 def _cached(result):
@@ -61,11 +65,11 @@ def platform_home():
     return _cached(storefront.answer(HOME))
 
 
-@bp.get("/stores/<int:merchant_id>/home")
-def store_home(merchant_id):
-    """A store's homepage as published; 404 when the store switched content off."""
-    _store(merchant_id)
-    return _cached(storefront.answer(HOME, merchant_id))
+@bp.get("/stores/<code>/home")
+def store_home(code):
+    """A store's homepage as published (the store named by its merchant code);
+    404 when the store switched content off."""
+    return _cached(storefront.answer(HOME, _store(code)))
 
 
 @bp.get("/campaigns/<slug>")
@@ -74,18 +78,21 @@ def platform_campaign(slug):
     return _cached(storefront.answer(CAMPAIGN, None, slug[:80]))
 
 
-@bp.get("/stores/<int:merchant_id>/campaigns/<slug>")
-def store_campaign(merchant_id, slug):
+@bp.get("/stores/<code>/campaigns/<slug>")
+def store_campaign(code, slug):
     """A store's campaign page while it runs."""
-    _store(merchant_id)
-    return _cached(storefront.answer(CAMPAIGN, merchant_id, slug[:80]))
+    return _cached(storefront.answer(CAMPAIGN, _store(code), slug[:80]))
 
 
-@bp.get("/images/<int:file_id>")
-def image(file_id):
-    """An image uploaded for a slot (never any other stored file)."""
-    stored = db.session.get(StoredFile, file_id)
-    if stored is None or stored.kind != "content.image":
+@bp.get("/images/<digest>")
+def image(digest):
+    """An image uploaded for a slot, named by the SHA-256 of its content: a
+    draft's image cannot be found by counting ids. Never any other stored file."""
+    if not DIGEST.match(digest):
+        abort(404)
+    stored = db.session.execute(select(StoredFile).where(StoredFile.sha256 == digest,
+                                                         StoredFile.kind == "content.image").limit(1)).scalar()
+    if stored is None:
         abort(404)
     response = send_file(uploads.stored_path(stored), mimetype=stored.content_type, conditional=True)
     # the file behind an id never changes

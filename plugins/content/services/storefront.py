@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from plugins.catalog.models import SHELF_ON, Brand, Category, Product, Sku
 from portal.extensions import db
-from portal.models import utcnow
+from portal.models import StoredFile, utcnow
 from portal.plugins import call, implementers, versions
 
 from ..models import (CAMPAIGN, LINK_BRAND, LINK_CAMPAIGN, LINK_CATEGORY, LINK_PRODUCT, PRODUCT_GRID, RICH_TEXT,
@@ -92,15 +92,17 @@ def _slot(slot, lookups):
         link = lookups[slot["link_type"]].get(slot["link_id"])
         if link is None:
             return None
+    digest = lookups["image"].get(slot["image_id"])
     return {"key": slot["key"], "title": slot["title"] or link.get("title_en") or "",
-            "image": image_url(slot["image_id"]) if slot["image_id"] else None, "link": link}
+            "image": image_url(digest) if digest else None, "link": link}
 
 
-def image_url(file_id):
-    """The public address of a slot's image (its path on this host outside a request)."""
+def image_url(digest):
+    """The public address of a slot's image, by its content's SHA-256 (its path
+    on this host outside a request)."""
     if has_request_context():
-        return url_for("content_api.image", file_id=file_id)
-    return f"/content/api/v1/images/{file_id}"
+        return url_for("content_api.image", digest=digest)
+    return f"/content/api/v1/images/{digest}"
 
 
 def _wanted(floors, ranked, page_products):
@@ -117,8 +119,16 @@ def _wanted(floors, ranked, page_products):
 def _lookups(floors, ranked, page_products, now):
     """``{link type: {id: link dict}}`` for every target still showable."""
     ids = _wanted(floors, ranked, page_products)
+    images = {s["image_id"] for f in floors for s in f["live_slots"] if s["image_id"]}
     return {LINK_PRODUCT: _products(ids[LINK_PRODUCT]), LINK_CATEGORY: _categories(ids[LINK_CATEGORY]),
-            LINK_BRAND: _brands(ids[LINK_BRAND]), LINK_CAMPAIGN: _campaigns(ids[LINK_CAMPAIGN], now)}
+            LINK_BRAND: _brands(ids[LINK_BRAND]), LINK_CAMPAIGN: _campaigns(ids[LINK_CAMPAIGN], now),
+            "image": _images(images)}
+
+
+def _images(ids):
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(StoredFile.id, StoredFile.sha256).where(StoredFile.id.in_(ids))).all())
 
 
 def _products(ids):

@@ -31,7 +31,7 @@ def published(db, shop):
 
 
 def url(shop):
-    return f"/content/api/v1/stores/{shop.m.id}/home"
+    return f"/content/api/v1/stores/{shop.m.code}/home"
 
 
 def test_published_homepage_with_etag_and_304(client, shop, published):
@@ -70,11 +70,11 @@ def test_a_product_taken_off_the_shelf_drops_out_at_once(db, client, shop, publi
 
 
 def test_unpublished_unknown_and_switched_off_stores_answer_404(db, client, shop, published):
-    assert client.get(f"/content/api/v1/stores/{shop.other.id}/home").status_code == 404
-    assert client.get("/content/api/v1/stores/999999/home").status_code == 404
+    assert client.get(f"/content/api/v1/stores/{shop.other.code}/home").status_code == 404
+    assert client.get("/content/api/v1/stores/NO-SUCH-STORE/home").status_code == 404
     pages.ensure_homepage(None, shop.other.id)  # a draft, never published
     db.session.commit()
-    assert client.get(f"/content/api/v1/stores/{shop.other.id}/home").status_code == 404
+    assert client.get(f"/content/api/v1/stores/{shop.other.code}/home").status_code == 404
     kernel().set_enabled("content", False, merchant_id=shop.m.id)
     db.session.commit()
     assert client.get(url(shop)).status_code == 404
@@ -158,11 +158,15 @@ def test_slot_images_are_public_but_no_other_stored_file_is(db, client, shop, pu
     from portal import uploads
     banner = floors.add_floor(None, published, "banner")
     slot = floors.add_slot(None, banner, {"link_type": "product", "link_id": shop.p1.id}, png_upload())
+    publishing.publish(None, published)
     other = uploads.store_upload(png_upload("logo.png", (10, 10)), "catalog.logo")
     db.session.commit()
-    response = client.get(f"/content/api/v1/images/{slot.image_id}")
+    served = client.get(url(shop)).get_json()["floors"][-1]["items"][0]["image"]
+    assert served == f"/content/api/v1/images/{slot.image.sha256}"
+    assert client.get(f"/content/api/v1/images/{slot.image_id}").status_code == 404  # ids are not addresses
+    response = client.get(served)
     assert response.status_code == 200 and response.mimetype == "image/png"
-    assert client.get(f"/content/api/v1/images/{other.id}").status_code == 404
+    assert client.get(f"/content/api/v1/images/{other.sha256}").status_code == 404
     assert db.session.execute(select(func.count()).select_from(SlotStat)).scalar() == 0
 
 

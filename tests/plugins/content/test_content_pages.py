@@ -170,7 +170,7 @@ def test_deleting_a_campaign_page_needs_manage(db, client, login_as, shop):
     response = client.post(f"/content/pages/{page.id}/delete", follow_redirects=True)
     assert "Page deleted." in response.get_data(as_text=True)
     assert db.session.get(Page, page.id) is None
-    assert client.get(f"/content/api/v1/stores/{shop.m.id}/campaigns/gone-soon").status_code == 404
+    assert client.get(f"/content/api/v1/stores/{shop.m.code}/campaigns/gone-soon").status_code == 404
 
 
 def test_the_versions_list_is_paged(db, client, login_as, shop, home):
