@@ -8,6 +8,7 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from plugins.orders.models import Order
 from plugins.orders.services.errors import state_label
@@ -45,7 +46,7 @@ def list_query(args):
     key = sort.lstrip("-")
     if key not in SORTS:
         sort, key = "-id", "id"
-    query = scoped_members(select(Member), "read")
+    query = scoped_members(select(Member).options(selectinload(Member.level)), "read")
     if q:
         # exact reference or phone, or the start of the name: each an index lookup
         query = query.where((Member.customer_ref == q) | (Member.phone == q) |

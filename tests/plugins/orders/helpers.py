@@ -123,3 +123,19 @@ def money(text):
 
 __all__ = ["make_sku", "buyer", "place_one", "pay_in_full", "order_in", "figures", "locks_of", "history",
            "audit_actions", "count", "state_of", "money", "utcnow"]
+
+
+def switch(name, enabled):
+    """Switch a plugin off with the plugins built on it (they go first), or on
+    again with them (they come after): a plugin others require cannot go alone."""
+    from portal.plugins import kernel
+    order = _dependents_first(kernel(), name)
+    for plugin in order if not enabled else reversed(order):
+        kernel().set_enabled(plugin, enabled)
+
+
+def _dependents_first(kernel, name):
+    order = []
+    for dependent in kernel.dependents(name):
+        order += [n for n in _dependents_first(kernel, dependent) if n not in order]
+    return order + [name]

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from plugins.orders.models import Order, OrderHistory, Payment
 from plugins.orders.views import orders as orders_view
 from portal.plugins import kernel
-from tests.plugins.orders.helpers import count, history, order_in, place_one, state_of
+from tests.plugins.orders.helpers import count, history, order_in, place_one, state_of, switch
 
 HX = {"HX-Request": "true"}
 
@@ -208,7 +208,7 @@ def test_switched_off_pages_answer_404_and_leave_the_menu(db, client, login_as, 
     order = place_one(store)
     login_as("platform_admin")
     assert 'href="/orders/"' in _page(client, "/")
-    kernel().set_enabled("orders", False)
+    switch("orders", False)
     db.session.flush()
     try:
         for url in ("/orders/", f"/orders/{order.id}"):
@@ -216,5 +216,5 @@ def test_switched_off_pages_answer_404_and_leave_the_menu(db, client, login_as, 
         assert _post(client, order, "cancel").status_code == 404
         assert 'href="/orders/"' not in _page(client, "/")
     finally:
-        kernel().set_enabled("orders", True)
+        switch("orders", True)
     assert db.session.get(Order, order.id).state == "pending_payment"

@@ -13,7 +13,7 @@ from portal.access import AccessDenied
 from portal.models import utcnow
 from portal.plugins import kernel
 from tests.conftest import create_user
-from tests.plugins.orders.helpers import buyer, order_in, place_one, state_of
+from tests.plugins.orders.helpers import buyer, order_in, place_one, state_of, switch
 
 
 def test_declares_permissions_settings_and_jobs(app, db):
@@ -37,7 +37,7 @@ def test_switched_off_its_hooks_are_skipped_and_nothing_runs(db, store):
     # cancelled behind the orders' back: with the plugin on, an orphan reservation
     db.session.execute(text("UPDATE orders_order SET state = 'cancelled' WHERE id = :id"), {"id": order.id})
     assert [a.kind for a in check_stock()] == ["orphan_lock"]
-    kernel().set_enabled("orders", False)
+    switch("orders", False)
     db.session.flush()
     try:
         assert not order_checks_available()
@@ -48,20 +48,20 @@ def test_switched_off_its_hooks_are_skipped_and_nothing_runs(db, store):
         with pytest.raises(AccessDenied):
             place(staff, "portal", buyer(), [(store.a.id, 1)])
     finally:
-        kernel().set_enabled("orders", True)
+        switch("orders", True)
         db.session.flush()
     assert order_checks_available() and [a.kind for a in check_stock()] == ["orphan_lock"]
 
 
 def test_switched_off_the_unpaid_timer_waits_and_catches_up_when_on_again(db, store):
     order = place_one(store, now=utcnow() - timedelta(hours=1))
-    kernel().set_enabled("orders", False)
+    switch("orders", False)
     db.session.commit()
     try:
         jobs.run_due(["orders.cancel_unpaid"], force=True, echo=lambda *_: None)
         assert state_of(db, order) == "pending_payment"
     finally:
-        kernel().set_enabled("orders", True)
+        switch("orders", True)
         db.session.commit()
     assert jobs.run_due(["orders.cancel_unpaid"], force=True, echo=lambda *_: None) == {
         "orders.cancel_unpaid": "ok"}
@@ -77,11 +77,11 @@ def test_the_inventory_cannot_be_switched_off_under_the_orders(db):
 def test_a_staff_member_still_acts_when_switched_on_again(db, store):
     order = order_in(store, "pending_payment")
     staff = create_user("merchant_staff", store.m)
-    kernel().set_enabled("orders", False)
+    switch("orders", False)
     db.session.flush()
     with pytest.raises(AccessDenied):
         cancel(staff, order)
-    kernel().set_enabled("orders", True)
+    switch("orders", True)
     db.session.flush()
     cancel(staff, order)
     assert order.state == "cancelled"

@@ -16,7 +16,7 @@ from plugins.orders.models import Shipment
 from plugins.orders.services import ship_import
 from portal.models import AuditLog
 from tests.conftest import create_user
-from tests.plugins.orders.helpers import figures, order_in, place_one, state_of
+from tests.plugins.orders.helpers import figures, order_in, place_one, state_of, switch
 
 HEADER = ("order", "carrier", "tracking_number", "warehouse")
 
@@ -248,11 +248,11 @@ def test_batch_ship_and_batch_print_answer_404_while_the_plugin_is_off(db, clien
     order = order_in(store, "pending_shipment")
     login_as("platform_admin")
     assert "/orders/ship-import/" in client.get("/").get_data(as_text=True)
-    kernel().set_enabled("orders", False)
+    switch("orders", False)
     db.session.flush()
     try:
         assert client.get("/orders/ship-import/").status_code == 404
         assert client.get(f"/orders/print/packing-slips?order={order.id}").status_code == 404
         assert "/orders/ship-import/" not in client.get("/").get_data(as_text=True)
     finally:
-        kernel().set_enabled("orders", True)
+        switch("orders", True)
