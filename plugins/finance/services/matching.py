@@ -16,11 +16,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from plugins.orders.models import CANCELLED, PENDING_PAYMENT, Order
 from portal import settings
 from portal.extensions import db
+from portal.models import utcnow
 from portal.money import quantize
 
 from ..models import (AMOUNT_DIFFERS, CURRENCY_DIFFERS, DUPLICATE, MATCHED, UNMATCHED, UNPAID_ORDER, Match,
@@ -30,6 +31,7 @@ from .flags import raise_flag
 
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{3,63}")
 CHUNK = 1000
+_PENDING = []  # match rows of the chunk being matched, inserted together
 MAX_TOKENS = 24
 
 
@@ -52,7 +54,12 @@ def auto_match(line_ids):
         lines = db.session.execute(select(StatementLine).where(StatementLine.id.in_(ids[start:start + CHUNK]),
                                                                StatementLine.status == UNMATCHED)
                                    .order_by(StatementLine.id)).scalars().all()
-        matched += _match_chunk(lines, window)
+        try:
+            with db.session.no_autoflush:
+                matched += _match_chunk(lines, window)
+            _insert_pending()
+        finally:
+            _PENDING.clear()
         db.session.flush()
     return matched
 
@@ -162,12 +169,23 @@ def _by_amount(line, pool, window):
 
 
 def _allocate(line, receivable, amount, automatic=False, actor=None):
-    db.session.add(Match(line=line, receivable=receivable, amount=amount, automatic=automatic,
-                         created_by_id=getattr(actor, "id", None)))
+    """Book ``amount`` of the line on the receivable; returns the match row
+    for the caller to insert with the others (by ids and in bulk: building the
+    relationships would load both sides' match lists, one query each)."""
+    row = {"line_id": line.id, "receivable_id": receivable.id, "amount": amount, "automatic": automatic,
+           "created_by_id": getattr(actor, "id", None), "created_at": utcnow()}
     line.matched = Decimal(line.matched or 0) + amount
     receivable.matched = Decimal(receivable.matched or 0) + amount
     line.status = MATCHED if line.matched == line.amount else UNMATCHED
     receivable.status = MATCHED if receivable.matched == receivable.amount else UNMATCHED
+    _PENDING.append(row)
+
+
+def _insert_pending():
+    if _PENDING:
+        rows = list(_PENDING)
+        _PENDING.clear()
+        db.session.execute(insert(Match), rows)
 
 
 def match_waiting_lines(receivables):
@@ -200,9 +218,14 @@ def match_by_hand(actor, line, allocations):
     if abs(total) > abs(left):
         raise FinanceError(_("The amounts add up to %(total)s %(currency)s, more than the %(left)s %(currency)s left "
                              "on the line.", total=total, currency=line.currency, left=left))
-    for receivable, amount in allocations:
-        _allocate(line, receivable, amount, actor=actor)
+    try:
+        for receivable, amount in allocations:
+            _allocate(line, receivable, amount, actor=actor)
+        _insert_pending()
+    finally:
+        _PENDING.clear()
     db.session.flush()
+    db.session.expire(line, ["matches"])
     audit("match", actor, f"line:{line.id}", receivables=[r.id for r, _a in allocations],
           orders=[r.order_number for r, _a in allocations], amounts=[str(a) for _r, a in allocations],
           split=len(allocations) > 1)

@@ -204,3 +204,21 @@ def _guard(actor, resource, level):
         access.require(resource, level, actor)
         if actor.merchant_id is not None:
             raise access.AccessDenied(_("Settlement runs and approvals are done by the platform's finance staff."))
+
+
+PAYOUT_COLUMNS = ("settlement", "merchant_code", "merchant_name", "period_start", "period_end", "currency",
+                  "payout", "status")
+
+
+def payout_rows(actor):
+    """The payouts to make: settlements ready to pay or approved, with a
+    positive payout, oldest period first; the export is audited."""
+    _guard(actor, PAYOUT, "manage")
+    query = (select(Settlement).where(Settlement.status.in_((READY, APPROVED)), Settlement.payout > 0)
+             .order_by(Settlement.period_start, Settlement.id))
+    settlements = db.session.execute(query).scalars().all()
+    audit("payouts_exported", actor, "payouts", count=len(settlements),
+          settlements=[s.number for s in settlements])
+    return [(s.number, s.merchant.code, s.merchant.legal_name or s.merchant.name, s.period_start.isoformat(),
+             s.period_end.isoformat(), s.currency, str(quantize(s.payout, s.currency)), s.status)
+            for s in settlements]

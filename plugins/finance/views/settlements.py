@@ -1,6 +1,9 @@
 """Settlements: the list (a merchant's staff see their own), one settlement
 with its lines, the run, the approval of a large payout, the statement PDF."""
-from flask import abort, flash, redirect, request, url_for
+import csv
+import io
+
+from flask import abort, flash, make_response, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,7 +19,7 @@ from portal.views import PortalView
 from ..documents import find_statement, issue_statement, renders_in_request
 from ..models import SETTLEMENT_STATUSES, Settlement, SettlementLine
 from ..services import FinanceError
-from ..services.settlement import PAYOUT, approve, run_settlements
+from ..services.settlement import PAYOUT, PAYOUT_COLUMNS, approve, payout_rows, run_settlements
 from .common import PER_PAGE, actor, int_arg, money, text_arg
 
 RESOURCE = "finance.settlement"
@@ -44,7 +47,8 @@ class SettlementsView(PortalView):
             access.scoped(select(Merchant), Merchant, "read").order_by(Merchant.code)).scalars().all()
         return self.render("finance/settlements.html", page=page, status=status, merchant_id=merchant_id, q=q,
                            merchants=merchants, statuses=SETTLEMENT_STATUSES, money=money,
-                           can_run=self.can("manage") and current_user.merchant_id is None)
+                           can_run=self.can("manage") and current_user.merchant_id is None,
+                           can_export=access.has_level(PAYOUT, "manage") and current_user.merchant_id is None)
 
     @expose("/run", methods=["POST"])
     def run(self):
@@ -60,6 +64,22 @@ class SettlementsView(PortalView):
             db.session.rollback()
             flash(str(exc), "error")
         return redirect(url_for(".index"))
+
+    @expose("/payouts.csv", methods=["POST"])
+    def payouts(self):
+        """The payouts to make as CSV (settlements ready to pay or approved)."""
+        if not access.has_level(PAYOUT, "manage") or current_user.merchant_id is not None:
+            abort(403)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(PAYOUT_COLUMNS)
+        writer.writerows(payout_rows(actor()))
+        db.session.commit()
+        response = make_response(buffer.getvalue().encode("utf-8-sig"))
+        response.headers["Content-Type"] = "text/csv; charset=utf-8"
+        response.headers["Content-Disposition"] = "attachment; filename=payouts.csv"
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
 
     @expose("/<int:settlement_id>")
     def detail(self, settlement_id):

@@ -112,3 +112,18 @@ def test_settlements_page_lists_the_run_and_its_figures(db, client, login_as, st
     assert f'data-testid="settlement-row-{settlement.id}"' in html
     detail = client.get(f"/finance/settlements/{settlement.id}").get_data(as_text=True)
     assert f"{settlement.payout:,.2f}" in detail and 'data-testid="statement-pdf"' in detail
+
+
+def test_payouts_are_exported_as_csv_by_payout_staff_only(db, client, login_as, store):
+    settlement = _settled(db, store)
+    db.session.commit()
+    login_as("finance")
+    response = client.post("/finance/settlements/payouts.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = response.data.decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("settlement,merchant_code")
+    assert rows[1].startswith(f"{settlement.number},{store.m.code},") and f",{settlement.payout:.2f},ready" in rows[1]
+    assert db.session.execute(select(AuditLog.action).where(AuditLog.action == "finance.payouts_exported")).scalar()
+    client.post("/logout")
+    login_as("platform_operator")
+    assert client.post("/finance/settlements/payouts.csv").status_code == 403
