@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 15:33:31.802175
+Create Date: 2026-11-26 16:08:43.775646
 
 """
 from alembic import op
@@ -35,6 +35,32 @@ def upgrade():
         batch_op.create_index('ix_catalog_category_parent', ['parent_id', 'position'], unique=False)
         batch_op.create_index('ix_catalog_category_path', ['path'], unique=False)
 
+    op.create_table('logistics_carrier',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('tracking_url', sa.String(length=300), nullable=False),
+    sa.Column('tracking_pattern', sa.String(length=200), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_logistics_carrier')),
+    sa.UniqueConstraint('code', name=op.f('uq_logistics_carrier_code'))
+    )
+    op.create_table('members_level',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('threshold', sa.Integer(), nullable=False),
+    sa.Column('discount_percent', sa.Numeric(precision=5, scale=2), nullable=False),
+    sa.Column('free_shipping', sa.Boolean(), nullable=False),
+    sa.Column('points_multiplier', sa.Numeric(precision=5, scale=2), nullable=False),
+    sa.CheckConstraint('discount_percent >= 0 AND discount_percent <= 100', name=op.f('ck_members_level_ck_members_level_discount')),
+    sa.CheckConstraint('points_multiplier >= 0', name=op.f('ck_members_level_ck_members_level_multiplier')),
+    sa.CheckConstraint('threshold >= 0', name=op.f('ck_members_level_ck_members_level_threshold')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_members_level')),
+    sa.UniqueConstraint('code', name=op.f('uq_members_level_code')),
+    sa.UniqueConstraint('threshold', name=op.f('uq_members_level_threshold'))
+    )
     op.create_table('portal_currency',
     sa.Column('code', sa.String(length=3), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -90,6 +116,26 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_attribute')),
     sa.UniqueConstraint('category_id', 'code', name=op.f('uq_catalog_attribute_category_id_code'))
     )
+    op.create_table('content_page',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('slug', sa.String(length=80), nullable=True),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('starts_at', sa.DateTime(), nullable=True),
+    sa.Column('ends_at', sa.DateTime(), nullable=True),
+    sa.Column('live_version_id', sa.Integer(), nullable=True),
+    sa.Column('draft_changed_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['live_version_id'], ['content_version.id'], name='fk_content_page_live_version', use_alter=True),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_content_page_merchant_id_portal_merchant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_content_page')),
+    sa.UniqueConstraint('merchant_id', 'kind', 'slug', name='uq_content_page_slug')
+    )
+    with op.batch_alter_table('content_page', schema=None) as batch_op:
+        batch_op.create_index('ix_content_page_kind', ['kind', 'merchant_id', 'id'], unique=False)
+        batch_op.create_index('ix_content_page_schedule', ['kind', 'starts_at'], unique=False)
+
     op.create_table('inventory_warehouse',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('merchant_id', sa.Integer(), nullable=True),
@@ -106,6 +152,71 @@ def upgrade():
     with op.batch_alter_table('inventory_warehouse', schema=None) as batch_op:
         batch_op.create_index('ix_inventory_warehouse_merchant', ['merchant_id', 'priority'], unique=False)
 
+    op.create_table('logistics_template',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=True),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('basis', sa.String(length=8), nullable=False),
+    sa.Column('volume_divisor', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('volume_divisor > 0', name=op.f('ck_logistics_template_divisor_positive')),
+    sa.ForeignKeyConstraint(['category_id'], ['catalog_category.id'], name=op.f('fk_logistics_template_category_id_catalog_category')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_logistics_template_merchant_id_portal_merchant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_logistics_template')),
+    sa.UniqueConstraint('merchant_id', 'category_id', name='uq_logistics_template_category')
+    )
+    with op.batch_alter_table('logistics_template', schema=None) as batch_op:
+        batch_op.create_index('ix_logistics_template_merchant', ['merchant_id', 'name'], unique=False)
+
+    op.create_table('members_member',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=32), nullable=False),
+    sa.Column('customer_ref', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('phone', sa.String(length=40), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('region', sa.String(length=8), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('marketing_consent', sa.Boolean(), nullable=False),
+    sa.Column('consent_changed_at', sa.DateTime(), nullable=True),
+    sa.Column('level_id', sa.Integer(), nullable=True),
+    sa.Column('growth', sa.Integer(), nullable=False),
+    sa.Column('review_due_at', sa.DateTime(), nullable=False),
+    sa.Column('points_balance', sa.Integer(), nullable=False),
+    sa.Column('orders_count', sa.Integer(), nullable=False),
+    sa.Column('total_spent', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('first_order_at', sa.DateTime(), nullable=True),
+    sa.Column('last_order_at', sa.DateTime(), nullable=True),
+    sa.Column('rfm_r', sa.SmallInteger(), nullable=True),
+    sa.Column('rfm_f', sa.SmallInteger(), nullable=True),
+    sa.Column('rfm_m', sa.SmallInteger(), nullable=True),
+    sa.Column('rfm_group', sa.String(length=24), nullable=True),
+    sa.Column('erased_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('points_balance >= 0', name=op.f('ck_members_member_ck_members_member_points')),
+    sa.ForeignKeyConstraint(['level_id'], ['members_level.id'], name=op.f('fk_members_member_level_id_members_level')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_members_member')),
+    sa.UniqueConstraint('channel', 'customer_ref', name='uq_members_member_ref')
+    )
+    with op.batch_alter_table('members_member', schema=None) as batch_op:
+        batch_op.create_index('ix_members_member_last_order', ['last_order_at'], unique=False)
+        batch_op.create_index('ix_members_member_level', ['level_id', 'id'], unique=False)
+        batch_op.create_index('ix_members_member_name', ['name', 'id'], unique=False)
+        batch_op.create_index('ix_members_member_phone', ['phone'], unique=False)
+        batch_op.create_index('ix_members_member_rfm', ['rfm_group', 'id'], unique=False)
+
+    op.create_table('members_segment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=True),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('rules', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_members_segment_merchant_id_portal_merchant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_members_segment'))
+    )
     op.create_table('portal_exchange_rate',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('base', sa.String(length=3), nullable=False),
@@ -175,6 +286,43 @@ def upgrade():
     with op.batch_alter_table('portal_user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_portal_user_merchant_id'), ['merchant_id'], unique=False)
 
+    op.create_table('reports_sales_day',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('region', sa.String(length=8), nullable=False),
+    sa.Column('channel', sa.String(length=32), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('placed_orders', sa.Integer(), nullable=False),
+    sa.Column('placed_amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('paid_orders', sa.Integer(), nullable=False),
+    sa.Column('paid_amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('cancelled_orders', sa.Integer(), nullable=False),
+    sa.Column('cancelled_amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('refund_amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_reports_sales_day_merchant_id_portal_merchant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reports_sales_day')),
+    sa.UniqueConstraint('day', 'merchant_id', 'region', 'channel', 'currency', name='uq_reports_sales_day_key')
+    )
+    with op.batch_alter_table('reports_sales_day', schema=None) as batch_op:
+        batch_op.create_index('ix_reports_sales_day_merchant', ['merchant_id', 'day'], unique=False)
+
+    op.create_table('reports_shipment_day',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('carrier', sa.String(length=64), nullable=False),
+    sa.Column('region', sa.String(length=8), nullable=False),
+    sa.Column('shipments', sa.Integer(), nullable=False),
+    sa.Column('received_orders', sa.Integer(), nullable=False),
+    sa.Column('delivery_seconds', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_reports_shipment_day_merchant_id_portal_merchant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reports_shipment_day')),
+    sa.UniqueConstraint('day', 'merchant_id', 'carrier', 'region', name='uq_reports_shipment_day_key')
+    )
+    with op.batch_alter_table('reports_shipment_day', schema=None) as batch_op:
+        batch_op.create_index('ix_reports_shipment_day_merchant', ['merchant_id', 'day'], unique=False)
+
     op.create_table('catalog_attribute_value',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('attribute_id', sa.Integer(), nullable=False),
@@ -185,6 +333,59 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_attribute_value')),
     sa.UniqueConstraint('attribute_id', 'value_en', name=op.f('uq_catalog_attribute_value_attribute_id_value_en'))
     )
+    op.create_table('content_floor',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('page_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=True),
+    sa.Column('key', sa.String(length=16), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('hidden', sa.Boolean(), nullable=False),
+    sa.Column('starts_at', sa.DateTime(), nullable=True),
+    sa.Column('ends_at', sa.DateTime(), nullable=True),
+    sa.Column('rule', sa.String(length=20), nullable=False),
+    sa.Column('rule_category_id', sa.Integer(), nullable=True),
+    sa.Column('item_limit', sa.Integer(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_content_floor_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['page_id'], ['content_page.id'], name=op.f('fk_content_floor_page_id_content_page'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['rule_category_id'], ['catalog_category.id'], name=op.f('fk_content_floor_rule_category_id_catalog_category'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_content_floor'))
+    )
+    with op.batch_alter_table('content_floor', schema=None) as batch_op:
+        batch_op.create_index('ix_content_floor_page', ['page_id', 'position'], unique=False)
+
+    op.create_table('content_slot_stat',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('page_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=True),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('floor_key', sa.String(length=16), nullable=False),
+    sa.Column('slot_key', sa.String(length=24), nullable=False),
+    sa.Column('impressions', sa.Integer(), nullable=False),
+    sa.Column('clicks', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_content_slot_stat_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['page_id'], ['content_page.id'], name=op.f('fk_content_slot_stat_page_id_content_page'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_content_slot_stat')),
+    sa.UniqueConstraint('page_id', 'day', 'floor_key', 'slot_key', name='uq_content_slot_stat')
+    )
+    op.create_table('content_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('page_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=True),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('snapshot', sa.Text(), nullable=False),
+    sa.Column('note', sa.String(length=300), nullable=False),
+    sa.Column('restored_from', sa.Integer(), nullable=True),
+    sa.Column('published_at', sa.DateTime(), nullable=False),
+    sa.Column('published_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_content_version_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['page_id'], ['content_page.id'], name=op.f('fk_content_version_page_id_content_page'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['published_by_id'], ['portal_user.id'], name=op.f('fk_content_version_published_by_id_portal_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_content_version')),
+    sa.UniqueConstraint('page_id', 'number', name='uq_content_version_number')
+    )
     op.create_table('inventory_warehouse_region',
     sa.Column('warehouse_id', sa.Integer(), nullable=False),
     sa.Column('region', sa.String(length=8), nullable=False),
@@ -193,6 +394,79 @@ def upgrade():
     )
     with op.batch_alter_table('inventory_warehouse_region', schema=None) as batch_op:
         batch_op.create_index('ix_inventory_warehouse_region_region', ['region'], unique=False)
+
+    op.create_table('logistics_zone',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('template_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('regions', sa.String(length=1000), nullable=False),
+    sa.Column('no_delivery', sa.Boolean(), nullable=False),
+    sa.Column('first_units', sa.Numeric(precision=14, scale=3), nullable=False),
+    sa.Column('first_fee', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('additional_units', sa.Numeric(precision=14, scale=3), nullable=False),
+    sa.Column('additional_fee', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('free_over_amount', sa.Numeric(precision=18, scale=4), nullable=True),
+    sa.Column('free_over_count', sa.Integer(), nullable=True),
+    sa.CheckConstraint('first_fee >= 0 AND additional_fee >= 0', name=op.f('ck_logistics_zone_fees_not_negative')),
+    sa.CheckConstraint('first_units > 0 AND additional_units > 0', name=op.f('ck_logistics_zone_units_positive')),
+    sa.ForeignKeyConstraint(['template_id'], ['logistics_template.id'], name=op.f('fk_logistics_zone_template_id_logistics_template'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_logistics_zone'))
+    )
+    with op.batch_alter_table('logistics_zone', schema=None) as batch_op:
+        batch_op.create_index('ix_logistics_zone_template', ['template_id', 'position'], unique=False)
+
+    op.create_table('members_address',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('phone', sa.String(length=40), nullable=False),
+    sa.Column('region', sa.String(length=8), nullable=False),
+    sa.Column('city', sa.String(length=100), nullable=False),
+    sa.Column('district', sa.String(length=100), nullable=False),
+    sa.Column('address', sa.String(length=500), nullable=False),
+    sa.Column('postcode', sa.String(length=20), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members_member.id'], name=op.f('fk_members_address_member_id_members_member')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_members_address'))
+    )
+    with op.batch_alter_table('members_address', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_members_address_member_id'), ['member_id'], unique=False)
+
+    op.create_table('members_level_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('from_level_id', sa.Integer(), nullable=True),
+    sa.Column('to_level_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=16), nullable=False),
+    sa.Column('growth', sa.Integer(), nullable=False),
+    sa.Column('actor', sa.String(length=120), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['from_level_id'], ['members_level.id'], name=op.f('fk_members_level_change_from_level_id_members_level')),
+    sa.ForeignKeyConstraint(['member_id'], ['members_member.id'], name=op.f('fk_members_level_change_member_id_members_member')),
+    sa.ForeignKeyConstraint(['to_level_id'], ['members_level.id'], name=op.f('fk_members_level_change_to_level_id_members_level')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_members_level_change'))
+    )
+    with op.batch_alter_table('members_level_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_members_level_change_member_id'), ['member_id'], unique=False)
+
+    op.create_table('members_member_merchant',
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members_member.id'], name=op.f('fk_members_member_merchant_member_id_members_member')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_members_member_merchant_merchant_id_portal_merchant')),
+    sa.PrimaryKeyConstraint('member_id', 'merchant_id', name=op.f('pk_members_member_merchant'))
+    )
+    with op.batch_alter_table('members_member_merchant', schema=None) as batch_op:
+        batch_op.create_index('ix_members_member_merchant_merchant', ['merchant_id', 'member_id'], unique=False)
+
+    op.create_table('members_tag',
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('tag', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members_member.id'], name=op.f('fk_members_tag_member_id_members_member')),
+    sa.PrimaryKeyConstraint('member_id', 'tag', name=op.f('pk_members_tag'))
+    )
+    with op.batch_alter_table('members_tag', schema=None) as batch_op:
+        batch_op.create_index('ix_members_tag_tag', ['tag', 'member_id'], unique=False)
 
     op.create_table('orders_checkout',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -397,6 +671,27 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_brand')),
     sa.UniqueConstraint('name_en', name=op.f('uq_catalog_brand_name_en'))
     )
+    op.create_table('content_slot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('floor_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=True),
+    sa.Column('key', sa.String(length=16), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('link_type', sa.String(length=16), nullable=False),
+    sa.Column('link_id', sa.Integer(), nullable=True),
+    sa.Column('url', sa.String(length=500), nullable=False),
+    sa.Column('image_id', sa.Integer(), nullable=True),
+    sa.Column('starts_at', sa.DateTime(), nullable=True),
+    sa.Column('ends_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['floor_id'], ['content_floor.id'], name=op.f('fk_content_slot_floor_id_content_floor'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['image_id'], ['portal_stored_file.id'], name=op.f('fk_content_slot_image_id_portal_stored_file')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_content_slot_merchant_id_portal_merchant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_content_slot'))
+    )
+    with op.batch_alter_table('content_slot', schema=None) as batch_op:
+        batch_op.create_index('ix_content_slot_floor', ['floor_id', 'position'], unique=False)
+
     op.create_table('orders_idempotency_key',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('owner', sa.String(length=32), nullable=False),
@@ -524,6 +819,66 @@ def upgrade():
         batch_op.create_index('ix_catalog_product_title', ['title_en'], unique=False)
         if op.get_bind().dialect.name == 'postgresql': op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm'); batch_op.create_index('ix_catalog_product_title_en_trgm', ['title_en'], unique=False, postgresql_using='gin', postgresql_ops={'title_en': 'gin_trgm_ops'})
         if op.get_bind().dialect.name == 'postgresql': op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm'); batch_op.create_index('ix_catalog_product_title_zh_trgm', ['title_zh'], unique=False, postgresql_using='gin', postgresql_ops={'title_zh': 'gin_trgm_ops'})
+
+    op.create_table('logistics_order_freight',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('template_id', sa.Integer(), nullable=True),
+    sa.Column('template_name', sa.String(length=120), nullable=False),
+    sa.Column('region', sa.String(length=8), nullable=False),
+    sa.Column('zone', sa.String(length=1000), nullable=False),
+    sa.Column('basis', sa.String(length=8), nullable=False),
+    sa.Column('units', sa.Numeric(precision=14, scale=3), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('skus', sa.String(length=1000), nullable=False),
+    sa.Column('explanation', sa.String(length=500), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_logistics_order_freight_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_logistics_order_freight_order_id_orders_order'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['template_id'], ['logistics_template.id'], name=op.f('fk_logistics_order_freight_template_id_logistics_template'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_logistics_order_freight'))
+    )
+    with op.batch_alter_table('logistics_order_freight', schema=None) as batch_op:
+        batch_op.create_index('ix_logistics_order_freight_order', ['order_id'], unique=False)
+
+    op.create_table('members_order',
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('placed_at', sa.DateTime(), nullable=False),
+    sa.Column('total', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('cancelled', sa.Boolean(), nullable=False),
+    sa.Column('refunded', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('growth', sa.Integer(), nullable=False),
+    sa.Column('points_earned', sa.Integer(), nullable=False),
+    sa.Column('points_spent', sa.Integer(), nullable=False),
+    sa.Column('points_reversed', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members_member.id'], name=op.f('fk_members_order_member_id_members_member')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_members_order_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_members_order_order_id_orders_order')),
+    sa.PrimaryKeyConstraint('order_id', name=op.f('pk_members_order'))
+    )
+    with op.batch_alter_table('members_order', schema=None) as batch_op:
+        batch_op.create_index('ix_members_order_member', ['member_id', 'placed_at'], unique=False)
+
+    op.create_table('members_points_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.Column('balance_after', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=300), nullable=False),
+    sa.Column('actor', sa.String(length=120), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('balance_after >= 0', name=op.f('ck_members_points_entry_ck_members_points_balance')),
+    sa.ForeignKeyConstraint(['member_id'], ['members_member.id'], name=op.f('fk_members_points_entry_member_id_members_member')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_members_points_entry_order_id_orders_order')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_members_points_entry'))
+    )
+    with op.batch_alter_table('members_points_entry', schema=None) as batch_op:
+        batch_op.create_index('ix_members_points_member', ['member_id', 'id'], unique=False)
 
     op.create_table('orders_after_sales_case',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -691,6 +1046,35 @@ def upgrade():
         batch_op.create_index('ix_catalog_sku_code', ['code'], unique=False)
         batch_op.create_index('ix_catalog_sku_merchant_barcode', ['merchant_id', 'barcode'], unique=False)
 
+    op.create_table('content_page_product',
+    sa.Column('page_id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=True),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_content_page_product_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['page_id'], ['content_page.id'], name=op.f('fk_content_page_product_page_id_content_page'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['product_id'], ['catalog_product.id'], name=op.f('fk_content_page_product_product_id_catalog_product'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('page_id', 'product_id', name=op.f('pk_content_page_product'))
+    )
+    op.create_table('logistics_tracking',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shipment_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('carrier_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('last_event_at', sa.DateTime(), nullable=False),
+    sa.Column('delivered_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['carrier_id'], ['logistics_carrier.id'], name=op.f('fk_logistics_tracking_carrier_id_logistics_carrier')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_logistics_tracking_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['shipment_id'], ['orders_shipment.id'], name=op.f('fk_logistics_tracking_shipment_id_orders_shipment'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_logistics_tracking')),
+    sa.UniqueConstraint('shipment_id', name=op.f('uq_logistics_tracking_shipment_id'))
+    )
+    with op.batch_alter_table('logistics_tracking', schema=None) as batch_op:
+        batch_op.create_index('ix_logistics_tracking_carrier', ['carrier_id', 'id'], unique=False)
+        batch_op.create_index('ix_logistics_tracking_merchant', ['merchant_id', 'id'], unique=False)
+        batch_op.create_index('ix_logistics_tracking_status', ['status', 'last_event_at'], unique=False)
+
     op.create_table('orders_after_sales_photo',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -722,6 +1106,29 @@ def upgrade():
     )
     with op.batch_alter_table('promotions_order_discount', schema=None) as batch_op:
         batch_op.create_index('ix_promotions_order_discount_rule', ['rule_id', 'order_id'], unique=False)
+
+    op.create_table('reports_product_day',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=True),
+    sa.Column('units', sa.Integer(), nullable=False),
+    sa.Column('sales', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('cancelled_units', sa.Integer(), nullable=False),
+    sa.Column('cancelled_sales', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['catalog_brand.id'], name=op.f('fk_reports_product_day_brand_id_catalog_brand')),
+    sa.ForeignKeyConstraint(['category_id'], ['catalog_category.id'], name=op.f('fk_reports_product_day_category_id_catalog_category')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_reports_product_day_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['product_id'], ['catalog_product.id'], name=op.f('fk_reports_product_day_product_id_catalog_product')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reports_product_day')),
+    sa.UniqueConstraint('day', 'product_id', 'currency', name='uq_reports_product_day_key')
+    )
+    with op.batch_alter_table('reports_product_day', schema=None) as batch_op:
+        batch_op.create_index('ix_reports_product_day_day', ['day'], unique=False)
+        batch_op.create_index('ix_reports_product_day_merchant', ['merchant_id', 'day'], unique=False)
 
     op.create_table('catalog_sku_option',
     sa.Column('sku_id', sa.Integer(), nullable=False),
@@ -790,6 +1197,27 @@ def upgrade():
         batch_op.create_index('ix_inventory_stock_lock_expiry', ['status', 'expires_at'], unique=False)
         batch_op.create_index('ix_inventory_stock_lock_order', ['order_ref', 'line_ref'], unique=False)
         batch_op.create_index('ix_inventory_stock_lock_sku', ['sku_id', 'warehouse_id', 'status'], unique=False)
+
+    op.create_table('logistics_tracking_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tracking_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('occurred_at', sa.DateTime(), nullable=False),
+    sa.Column('location', sa.String(length=120), nullable=False),
+    sa.Column('description', sa.String(length=300), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('external_id', sa.String(length=100), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['portal_user.id'], name=op.f('fk_logistics_tracking_event_created_by_id_portal_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_logistics_tracking_event_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['tracking_id'], ['logistics_tracking.id'], name=op.f('fk_logistics_tracking_event_tracking_id_logistics_tracking'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_logistics_tracking_event')),
+    sa.UniqueConstraint('tracking_id', 'external_id', name='uq_logistics_tracking_event_external')
+    )
+    with op.batch_alter_table('logistics_tracking_event', schema=None) as batch_op:
+        batch_op.create_index('ix_logistics_tracking_event_tracking', ['tracking_id', 'occurred_at'], unique=False)
 
     op.create_table('orders_order_line',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -911,6 +1339,10 @@ def downgrade():
         batch_op.drop_index('ix_orders_order_line_order')
 
     op.drop_table('orders_order_line')
+    with op.batch_alter_table('logistics_tracking_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_logistics_tracking_event_tracking')
+
+    op.drop_table('logistics_tracking_event')
     with op.batch_alter_table('inventory_stock_lock', schema=None) as batch_op:
         batch_op.drop_index('ix_inventory_stock_lock_sku')
         batch_op.drop_index('ix_inventory_stock_lock_order')
@@ -928,6 +1360,11 @@ def downgrade():
     op.drop_table('inventory_stock')
     op.drop_table('inventory_sku_policy')
     op.drop_table('catalog_sku_option')
+    with op.batch_alter_table('reports_product_day', schema=None) as batch_op:
+        batch_op.drop_index('ix_reports_product_day_merchant')
+        batch_op.drop_index('ix_reports_product_day_day')
+
+    op.drop_table('reports_product_day')
     with op.batch_alter_table('promotions_order_discount', schema=None) as batch_op:
         batch_op.drop_index('ix_promotions_order_discount_rule')
 
@@ -936,6 +1373,13 @@ def downgrade():
         batch_op.drop_index('ix_orders_after_sales_photo_case')
 
     op.drop_table('orders_after_sales_photo')
+    with op.batch_alter_table('logistics_tracking', schema=None) as batch_op:
+        batch_op.drop_index('ix_logistics_tracking_status')
+        batch_op.drop_index('ix_logistics_tracking_merchant')
+        batch_op.drop_index('ix_logistics_tracking_carrier')
+
+    op.drop_table('logistics_tracking')
+    op.drop_table('content_page_product')
     with op.batch_alter_table('catalog_sku', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_sku_merchant_barcode')
         batch_op.drop_index('ix_catalog_sku_code')
@@ -968,6 +1412,18 @@ def downgrade():
         batch_op.drop_index('ix_orders_after_sales_case_merchant')
 
     op.drop_table('orders_after_sales_case')
+    with op.batch_alter_table('members_points_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_members_points_member')
+
+    op.drop_table('members_points_entry')
+    with op.batch_alter_table('members_order', schema=None) as batch_op:
+        batch_op.drop_index('ix_members_order_member')
+
+    op.drop_table('members_order')
+    with op.batch_alter_table('logistics_order_freight', schema=None) as batch_op:
+        batch_op.drop_index('ix_logistics_order_freight_order')
+
+    op.drop_table('logistics_order_freight')
     with op.batch_alter_table('catalog_product', schema=None) as batch_op:
         if op.get_bind().dialect.name == 'postgresql': batch_op.drop_index('ix_catalog_product_title_zh_trgm', postgresql_using='gin', postgresql_ops={'title_zh': 'gin_trgm_ops'})
         if op.get_bind().dialect.name == 'postgresql': batch_op.drop_index('ix_catalog_product_title_en_trgm', postgresql_using='gin', postgresql_ops={'title_en': 'gin_trgm_ops'})
@@ -1007,6 +1463,10 @@ def downgrade():
         batch_op.drop_index('ix_orders_idempotency_key_created')
 
     op.drop_table('orders_idempotency_key')
+    with op.batch_alter_table('content_slot', schema=None) as batch_op:
+        batch_op.drop_index('ix_content_slot_floor')
+
+    op.drop_table('content_slot')
     op.drop_table('catalog_brand')
     with op.batch_alter_table('promotions_rule', schema=None) as batch_op:
         batch_op.drop_index('ix_promotions_rule_merchant')
@@ -1051,11 +1511,45 @@ def downgrade():
         batch_op.drop_index('ix_orders_checkout_buyer')
 
     op.drop_table('orders_checkout')
+    with op.batch_alter_table('members_tag', schema=None) as batch_op:
+        batch_op.drop_index('ix_members_tag_tag')
+
+    op.drop_table('members_tag')
+    with op.batch_alter_table('members_member_merchant', schema=None) as batch_op:
+        batch_op.drop_index('ix_members_member_merchant_merchant')
+
+    op.drop_table('members_member_merchant')
+    with op.batch_alter_table('members_level_change', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_members_level_change_member_id'))
+
+    op.drop_table('members_level_change')
+    with op.batch_alter_table('members_address', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_members_address_member_id'))
+
+    op.drop_table('members_address')
+    with op.batch_alter_table('logistics_zone', schema=None) as batch_op:
+        batch_op.drop_index('ix_logistics_zone_template')
+
+    op.drop_table('logistics_zone')
     with op.batch_alter_table('inventory_warehouse_region', schema=None) as batch_op:
         batch_op.drop_index('ix_inventory_warehouse_region_region')
 
     op.drop_table('inventory_warehouse_region')
+    op.drop_table('content_version')
+    op.drop_table('content_slot_stat')
+    with op.batch_alter_table('content_floor', schema=None) as batch_op:
+        batch_op.drop_index('ix_content_floor_page')
+
+    op.drop_table('content_floor')
     op.drop_table('catalog_attribute_value')
+    with op.batch_alter_table('reports_shipment_day', schema=None) as batch_op:
+        batch_op.drop_index('ix_reports_shipment_day_merchant')
+
+    op.drop_table('reports_shipment_day')
+    with op.batch_alter_table('reports_sales_day', schema=None) as batch_op:
+        batch_op.drop_index('ix_reports_sales_day_merchant')
+
+    op.drop_table('reports_sales_day')
     with op.batch_alter_table('portal_user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_portal_user_merchant_id'))
 
@@ -1070,16 +1564,36 @@ def downgrade():
         batch_op.drop_index('ix_rate_lookup')
 
     op.drop_table('portal_exchange_rate')
+    op.drop_table('members_segment')
+    with op.batch_alter_table('members_member', schema=None) as batch_op:
+        batch_op.drop_index('ix_members_member_rfm')
+        batch_op.drop_index('ix_members_member_phone')
+        batch_op.drop_index('ix_members_member_name')
+        batch_op.drop_index('ix_members_member_level')
+        batch_op.drop_index('ix_members_member_last_order')
+
+    op.drop_table('members_member')
+    with op.batch_alter_table('logistics_template', schema=None) as batch_op:
+        batch_op.drop_index('ix_logistics_template_merchant')
+
+    op.drop_table('logistics_template')
     with op.batch_alter_table('inventory_warehouse', schema=None) as batch_op:
         batch_op.drop_index('ix_inventory_warehouse_merchant')
 
     op.drop_table('inventory_warehouse')
+    with op.batch_alter_table('content_page', schema=None) as batch_op:
+        batch_op.drop_index('ix_content_page_schedule')
+        batch_op.drop_index('ix_content_page_kind')
+
+    op.drop_table('content_page')
     op.drop_table('catalog_attribute')
     op.drop_table('portal_state_version')
     op.drop_table('portal_merchant')
     op.drop_table('portal_job_state')
     op.drop_table('portal_document_counter')
     op.drop_table('portal_currency')
+    op.drop_table('members_level')
+    op.drop_table('logistics_carrier')
     with op.batch_alter_table('catalog_category', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_category_path')
         batch_op.drop_index('ix_catalog_category_parent')
