@@ -55,3 +55,17 @@ def export_response(fmt, name, dimension, columns, rows, filters):
     db.session.commit()
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
+def pdf_response(name, template, filters, **context):
+    """A printed analysis (audited like the other downloads)."""
+    from portal.documents import render_pdf
+    title = _("%(start)s to %(end)s, %(currency)s", start=filters["period"].start, end=filters["period"].end,
+              currency=filters["currency"])
+    body = render_pdf(template, title=title, **filters, **context)
+    record("reports.export", target=name, plugin="reports", merchant_id=filters["merchant_id"],
+           summary={"format": "pdf", "rows": len(context.get("rows") or [])})
+    from portal.extensions import db
+    db.session.commit()
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})

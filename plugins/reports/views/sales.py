@@ -1,15 +1,17 @@
 """Sales analysis: GMV, orders, average order value, paid, cancellations and
 refunds of a period beside the previous one, the daily GMV chart, and the
 table by merchant, region, channel, category, brand or product (a merchant
-row drills down into that merchant's categories). Exports as CSV or XLSX."""
+row drills down into that merchant's categories). Exports as CSV, XLSX or PDF (its chart drawn as SVG)."""
 from flask import abort, request
+from flask_babel import gettext as _
 from flask_admin import expose
 
 from portal import access
 
 from ..registry import EXPORT, SALES
-from ..services.exports import export_response
+from ..services.exports import export_response, pdf_response
 from ..services.figures import SALES_DIMENSIONS, change, daily_gmv, sales_totals
+from ..services.svg import line_chart
 from ..services.tables import columns_for, sales_table
 from .common import ReportView
 
@@ -56,12 +58,24 @@ class SalesView(ReportView):
 
     @expose("/export.<fmt>")
     def export(self, fmt):
-        """The table of the page's filters as CSV or XLSX (``reports.export``)."""
+        """The table of the page's filters as CSV, XLSX or PDF (``reports.export``)."""
         access.require(EXPORT, "read")
-        if fmt not in ("csv", "xlsx"):
+        if fmt not in ("csv", "xlsx", "pdf"):
             abort(404)
         f = self.filters()
         dimension = _dimension()
         rows = sales_table(dimension, f["period"], f["currency"], merchant_id=f["merchant_id"])
+        if fmt == "pdf":
+            return self._pdf(f, dimension, rows)
         return export_response(fmt, f"sales-{dimension}-{f['period'].start}-{f['period'].end}", dimension,
                                columns_for(dimension), rows, f)
+
+    def _pdf(self, f, dimension, rows):
+        """The key figures, the GMV chart as SVG and the table, printed."""
+        chart = chart_data(f["period"], f["previous"], f["currency"], f["merchant_id"])
+        svg = line_chart(chart["labels"], chart["current"], chart["previous"], _("GMV per day"),
+                         _("This period"), _("Previous period"))
+        totals = sales_totals(f["period"], f["currency"], merchant_id=f["merchant_id"])
+        return pdf_response(f"sales-{dimension}-{f['period'].start}-{f['period'].end}", "reports/sales_pdf.html",
+                            f, dimension=dimension, rows=rows, columns=columns_for(dimension), chart=svg,
+                            totals=totals)

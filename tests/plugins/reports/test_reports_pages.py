@@ -3,11 +3,14 @@ merchant sees only its own figures and another merchant's filter is 404),
 exports, the cockpit cards, and the plugin switched off."""
 import csv
 import io
+import subprocess
 from datetime import datetime, timedelta
 
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from plugins.orders.services import place, receive, ship
+from portal.models import AuditLog
 from portal.plugins import kernel
 from tests.plugins.orders.helpers import buyer, pay_in_full
 
@@ -81,7 +84,22 @@ def test_exports_hold_the_table(db, shop, client, login_as):
         MARCH.replace("/reports/sales/", "/reports/sales/export.xlsx") + "&dimension=region").data))
     values = [tuple(r) for r in book.active.iter_rows(min_row=3, values_only=True)]
     assert [(v[0], float(v[2])) for v in values] == [("CN-BJ", 25.5), ("CN-GD", 24.5)]
-    assert client.get("/reports/sales/export.pdf").status_code == 404
+    assert client.get("/reports/sales/export.doc").status_code == 404
+
+
+def test_pdf_export_prints_the_table_and_the_chart(db, shop, client, login_as, tmp_path):
+    _sell(shop)
+    login_as("platform_admin")
+    response = client.get(MARCH.replace("/reports/sales/", "/reports/sales/export.pdf") + "&dimension=merchant")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    path = tmp_path / "sales.pdf"
+    path.write_bytes(response.data)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    assert shop.m.name in text and "24.50" in text and "GMV per day" in text
+    assert "2026-03-01" in text  # the chart's first label, drawn as SVG text
+    actions = db.session.execute(select(AuditLog.target).where(AuditLog.action == "reports.export")).scalars().all()
+    assert actions == ["sales-merchant-2026-03-01-2026-03-31"]
 
 
 def test_exports_need_the_export_permission(db, shop, client, login_as):
