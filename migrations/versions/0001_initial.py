@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 16:08:43.775646
+Create Date: 2026-11-26 16:23:40.916511
 
 """
 from alembic import op
@@ -661,6 +661,16 @@ def upgrade():
         batch_op.create_index('ix_promotions_rule_live', ['status', 'starts_at'], unique=False)
         batch_op.create_index('ix_promotions_rule_merchant', ['merchant_id', 'status'], unique=False)
 
+    op.create_table('reports_saved_view',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('query', sa.String(length=2000), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['portal_user.id'], name=op.f('fk_reports_saved_view_user_id_portal_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reports_saved_view')),
+    sa.UniqueConstraint('user_id', 'name', name='uq_reports_saved_view_name')
+    )
     op.create_table('catalog_brand',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name_en', sa.String(length=120), nullable=False),
@@ -1468,6 +1478,7 @@ def downgrade():
 
     op.drop_table('content_slot')
     op.drop_table('catalog_brand')
+    op.drop_table('reports_saved_view')
     with op.batch_alter_table('promotions_rule', schema=None) as batch_op:
         batch_op.drop_index('ix_promotions_rule_merchant')
         batch_op.drop_index('ix_promotions_rule_live')

@@ -11,10 +11,12 @@ measures only, so any period or grouping is a ``SUM`` over them.
 - ``ShipmentDay``: shipments by merchant, carrier and region on the day they
   left; orders received on the day received, with the whole seconds between
   the order's last shipment and its receipt.
+- ``SavedView``: a user's named pivot.
 """
 from sqlalchemy import Index, UniqueConstraint
 
 from portal.extensions import db
+from portal.models import utcnow
 
 MONEY = db.Numeric(18, 4)
 
@@ -91,4 +93,21 @@ class ShipmentDay(db.Model):
     )
 
 
-MODELS = [SalesDay, ProductDay, ShipmentDay]
+
+
+class SavedView(db.Model):
+    """A pivot a user saved under a name: its query string, replayed as is
+    (figures are read again, within the user's scope at that time)."""
+
+    __tablename__ = "reports_saved_view"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("portal_user.id", ondelete="CASCADE"), nullable=False)
+    name = db.Column(db.String(120), nullable=False)
+    query = db.Column(db.String(2000), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_reports_saved_view_name"),)
+
+
+MODELS = [SalesDay, ProductDay, ShipmentDay, SavedView]

@@ -1,5 +1,5 @@
-"""What the reports declare at start-up: one permission per analysis area and
-one for exports (with the levels the built-in roles get), and the nightly job
+"""What the reports declare at start-up: one permission per analysis area, the
+pivot and exports (with the levels the built-in roles get), and the nightly job
 that rebuilds the rollups."""
 from datetime import timedelta
 
@@ -8,6 +8,7 @@ from portal.i18n import N_
 from portal.jobs import Job
 
 SALES, PRODUCTS, LOGISTICS, EXPORT = "reports.sales", "reports.products", "reports.logistics", "reports.export"
+PIVOT = "reports.pivot"
 
 RESOURCES = [
     Resource(SALES, N_("Sales analysis"),
@@ -18,6 +19,8 @@ RESOURCES = [
              defaults={PLATFORM_OPERATOR: "read", MERCHANT_ADMIN: "read", MERCHANT_STAFF: "read"}),
     Resource(LOGISTICS, N_("Logistics analysis"), N_("Shipments and days to deliver by carrier and region."),
              defaults={PLATFORM_OPERATOR: "read", MERCHANT_ADMIN: "read", MERCHANT_STAFF: "read"}),
+    Resource(PIVOT, N_("Pivot"), N_("Pick rows, columns, a measure and filters over the rollups; write: save views."),
+             defaults={PLATFORM_OPERATOR: "write", FINANCE: "write", MERCHANT_ADMIN: "write", MERCHANT_STAFF: "read"}),
     Resource(EXPORT, N_("Report exports"), N_("Download the analyses' tables as CSV or XLSX; rebuild the rollups."),
              defaults={PLATFORM_OPERATOR: "manage", FINANCE: "read", MERCHANT_ADMIN: "read"}),
 ]

@@ -44,11 +44,10 @@ def _in_period(model, period):
 
 def sales_totals(period, currency, user=None, merchant_id=None):
     """GMV, orders, paid, cancelled and refunds of ``period``."""
-    query = select(func.coalesce(func.sum(SalesDay.placed_orders), 0), func.coalesce(func.sum(SalesDay.placed_amount), 0),
-                   func.coalesce(func.sum(SalesDay.paid_amount), 0),
-                   func.coalesce(func.sum(SalesDay.cancelled_orders), 0),
-                   func.coalesce(func.sum(SalesDay.refund_amount), 0)
-                   ).where(*_in_period(SalesDay, period), SalesDay.currency == currency)
+    sums = [func.coalesce(func.sum(column), 0) for column in (
+        SalesDay.placed_orders, SalesDay.placed_amount, SalesDay.paid_amount, SalesDay.cancelled_orders,
+        SalesDay.refund_amount)]
+    query = select(*sums).where(*_in_period(SalesDay, period), SalesDay.currency == currency)
     row = db.session.execute(scope(query, SalesDay, user, merchant_id)).one()
     return Totals(int(row[0]), Decimal(row[1]), Decimal(row[2]), int(row[3]), Decimal(row[4]))
 

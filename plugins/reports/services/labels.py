@@ -26,7 +26,9 @@ def labels(dimension, keys):
     keys = list(keys)
     if dimension == "merchant":
         ids = [k for k in keys if k is not None]
-        return dict(db.session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(ids))).all()) if ids else {}
+        if not ids:
+            return {}
+        return dict(db.session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(ids))).all())
     if dimension == "category":
         return _named(Category, Category.name_en, Category.name_zh, keys)
     if dimension == "brand":

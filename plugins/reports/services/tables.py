@@ -3,15 +3,17 @@ chosen dimension with this period's figures beside the previous period's."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext
 
 from .figures import SALES_DIMENSIONS, SalesDay, change, sales_by
 from .labels import labels
 
-ORDER_COLUMNS = [("orders", _l("Orders")), ("gmv", _l("GMV")), ("aov", _l("Average order value")),
-                 ("paid", _l("Paid")), ("cancelled", _l("Cancelled orders")), ("refunds", _l("Refunds"))]
-LINE_COLUMNS = [("units", _l("Units")), ("gmv", _l("Sales")), ("cancelled_units", _l("Cancelled units")),
-                ("cancelled_sales", _l("Cancelled sales"))]
+ORDER_COLUMNS = [("orders", lazy_gettext("Orders")), ("gmv", lazy_gettext("GMV")),
+                 ("aov", lazy_gettext("Average order value")), ("paid", lazy_gettext("Paid")),
+                 ("cancelled", lazy_gettext("Cancelled orders")), ("refunds", lazy_gettext("Refunds"))]
+LINE_COLUMNS = [("units", lazy_gettext("Units")), ("gmv", lazy_gettext("Sales")),
+                ("cancelled_units", lazy_gettext("Cancelled units")),
+                ("cancelled_sales", lazy_gettext("Cancelled sales"))]
 
 
 @dataclass

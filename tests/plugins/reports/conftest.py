@@ -14,8 +14,8 @@ from tests.plugins.orders.helpers import make_sku
 @pytest.fixture()
 def shop(db):
     m, other = create_merchant(), create_merchant()
-    s = SimpleNamespace(m=m, other=other, a=make_sku(db, m, title="Teapot"), b=make_sku(db, m, price="4.50", title="Cup"),
-                        x=make_sku(db, other, price="25.50", title="Kettle"))
+    s = SimpleNamespace(m=m, other=other, a=make_sku(db, m, title="Teapot"),
+                        b=make_sku(db, m, price="4.50", title="Cup"), x=make_sku(db, other, price="25.50", title="Kettle"))
     for merchant, skus in ((m, (s.a, s.b)), (other, (s.x,))):
         house = create_warehouse(None, merchant.id, {"code": f"RW{merchant.id}", "name": "Main", "regions": ("CN",),
                                                      "priority": 10, "address": "1 Dock Road"})

@@ -143,7 +143,8 @@ def test_switched_off_pages_are_404_and_leave_the_menu(db, shop, client, login_a
     kernel().set_enabled("reports", False)
     db.session.flush()
     try:
-        for url in ("/reports/sales/", "/reports/products/", "/reports/logistics/", "/reports/cockpit/today"):
+        for url in ("/reports/sales/", "/reports/products/", "/reports/logistics/", "/reports/pivot/",
+                    "/reports/cockpit/today"):
             assert client.get(url).status_code == 404
         dashboard = client.get("/").get_data(as_text=True)
         assert 'href="/reports/sales/"' not in dashboard and "cockpit-today" not in dashboard
