@@ -19,6 +19,7 @@ THIRDPARTY := $(wildcard tests/thirdparty/*/setup.cfg tests/thirdparty/*/pyproje
 THIRDPARTY_FILES := $(shell find tests/thirdparty -type f -not -path '*/__pycache__/*' \
                       -not -path '*.egg-info*' -not -path '*/build/*' 2>/dev/null)
 HTMX := portal/static/vendor/htmx.min.js
+CHARTJS := portal/static/vendor/chart.umd.min.js
 XDIST := $(if $(filter 0,$(WORKERS)),,-n $(WORKERS))
 
 .PHONY: help venv install assets translations messages system-deps migrate demo run test-deps test test-pg \
@@ -56,11 +57,15 @@ install: .stamp-install
 	done
 	touch $@
 
-assets: $(HTMX)
+assets: $(HTMX) $(CHARTJS)
 $(HTMX): package.json package-lock.json
 	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 	mkdir -p $(dir $@)
 	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+# the reports' charts (Chart.js, from the same npm install)
+$(CHARTJS): $(HTMX)
+	cp node_modules/chart.js/dist/chart.umd.min.js $@
 
 translations: .stamp-install
 	@if ls translations/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
