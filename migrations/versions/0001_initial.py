@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 16:28:02.669375
+Create Date: 2026-11-26 17:00:39.428890
 
 """
 from alembic import op
@@ -315,6 +315,43 @@ def upgrade():
     )
     with op.batch_alter_table('portal_user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_portal_user_merchant_id'), ['merchant_id'], unique=False)
+
+    op.create_table('reports_sales_day',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('region', sa.String(length=8), nullable=False),
+    sa.Column('channel', sa.String(length=32), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('placed_orders', sa.Integer(), nullable=False),
+    sa.Column('placed_amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('paid_orders', sa.Integer(), nullable=False),
+    sa.Column('paid_amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('cancelled_orders', sa.Integer(), nullable=False),
+    sa.Column('cancelled_amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('refund_amount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_reports_sales_day_merchant_id_portal_merchant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reports_sales_day')),
+    sa.UniqueConstraint('day', 'merchant_id', 'region', 'channel', 'currency', name='uq_reports_sales_day_key')
+    )
+    with op.batch_alter_table('reports_sales_day', schema=None) as batch_op:
+        batch_op.create_index('ix_reports_sales_day_merchant', ['merchant_id', 'day'], unique=False)
+
+    op.create_table('reports_shipment_day',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('carrier', sa.String(length=64), nullable=False),
+    sa.Column('region', sa.String(length=8), nullable=False),
+    sa.Column('shipments', sa.Integer(), nullable=False),
+    sa.Column('received_orders', sa.Integer(), nullable=False),
+    sa.Column('delivery_seconds', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_reports_shipment_day_merchant_id_portal_merchant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reports_shipment_day')),
+    sa.UniqueConstraint('day', 'merchant_id', 'carrier', 'region', name='uq_reports_shipment_day_key')
+    )
+    with op.batch_alter_table('reports_shipment_day', schema=None) as batch_op:
+        batch_op.create_index('ix_reports_shipment_day_merchant', ['merchant_id', 'day'], unique=False)
 
     op.create_table('catalog_attribute_value',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -709,6 +746,16 @@ def upgrade():
         batch_op.create_index('ix_promotions_rule_live', ['status', 'starts_at'], unique=False)
         batch_op.create_index('ix_promotions_rule_merchant', ['merchant_id', 'status'], unique=False)
 
+    op.create_table('reports_saved_view',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('query', sa.String(length=2000), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['portal_user.id'], name=op.f('fk_reports_saved_view_user_id_portal_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reports_saved_view')),
+    sa.UniqueConstraint('user_id', 'name', name='uq_reports_saved_view_name')
+    )
     op.create_table('catalog_brand',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name_en', sa.String(length=120), nullable=False),
@@ -1219,6 +1266,29 @@ def upgrade():
     with op.batch_alter_table('promotions_order_discount', schema=None) as batch_op:
         batch_op.create_index('ix_promotions_order_discount_rule', ['rule_id', 'order_id'], unique=False)
 
+    op.create_table('reports_product_day',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=True),
+    sa.Column('units', sa.Integer(), nullable=False),
+    sa.Column('sales', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('cancelled_units', sa.Integer(), nullable=False),
+    sa.Column('cancelled_sales', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['catalog_brand.id'], name=op.f('fk_reports_product_day_brand_id_catalog_brand')),
+    sa.ForeignKeyConstraint(['category_id'], ['catalog_category.id'], name=op.f('fk_reports_product_day_category_id_catalog_category')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_reports_product_day_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['product_id'], ['catalog_product.id'], name=op.f('fk_reports_product_day_product_id_catalog_product')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reports_product_day')),
+    sa.UniqueConstraint('day', 'product_id', 'currency', name='uq_reports_product_day_key')
+    )
+    with op.batch_alter_table('reports_product_day', schema=None) as batch_op:
+        batch_op.create_index('ix_reports_product_day_day', ['day'], unique=False)
+        batch_op.create_index('ix_reports_product_day_merchant', ['merchant_id', 'day'], unique=False)
+
     op.create_table('catalog_sku_option',
     sa.Column('sku_id', sa.Integer(), nullable=False),
     sa.Column('attribute_id', sa.Integer(), nullable=False),
@@ -1523,6 +1593,11 @@ def downgrade():
 
     op.drop_table('finance_flag')
     op.drop_table('catalog_sku_option')
+    with op.batch_alter_table('reports_product_day', schema=None) as batch_op:
+        batch_op.drop_index('ix_reports_product_day_merchant')
+        batch_op.drop_index('ix_reports_product_day_day')
+
+    op.drop_table('reports_product_day')
     with op.batch_alter_table('promotions_order_discount', schema=None) as batch_op:
         batch_op.drop_index('ix_promotions_order_discount_rule')
 
@@ -1638,6 +1713,7 @@ def downgrade():
 
     op.drop_table('content_slot')
     op.drop_table('catalog_brand')
+    op.drop_table('reports_saved_view')
     with op.batch_alter_table('promotions_rule', schema=None) as batch_op:
         batch_op.drop_index('ix_promotions_rule_merchant')
         batch_op.drop_index('ix_promotions_rule_live')
@@ -1722,6 +1798,14 @@ def downgrade():
 
     op.drop_table('content_floor')
     op.drop_table('catalog_attribute_value')
+    with op.batch_alter_table('reports_shipment_day', schema=None) as batch_op:
+        batch_op.drop_index('ix_reports_shipment_day_merchant')
+
+    op.drop_table('reports_shipment_day')
+    with op.batch_alter_table('reports_sales_day', schema=None) as batch_op:
+        batch_op.drop_index('ix_reports_sales_day_merchant')
+
+    op.drop_table('reports_sales_day')
     with op.batch_alter_table('portal_user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_portal_user_merchant_id'))
 
