@@ -208,6 +208,7 @@ def test_switched_off_pages_answer_404_and_leave_the_menu(db, client, login_as, 
     order = place_one(store)
     login_as("platform_admin")
     assert 'href="/orders/"' in _page(client, "/")
+    kernel().set_enabled("logistics", False)  # it requires the orders
     kernel().set_enabled("orders", False)
     db.session.flush()
     try:
@@ -217,4 +218,5 @@ def test_switched_off_pages_answer_404_and_leave_the_menu(db, client, login_as, 
         assert 'href="/orders/"' not in _page(client, "/")
     finally:
         kernel().set_enabled("orders", True)
+        kernel().set_enabled("logistics", True)
     assert db.session.get(Order, order.id).state == "pending_payment"

@@ -37,6 +37,7 @@ def test_switched_off_its_hooks_are_skipped_and_nothing_runs(db, store):
     # cancelled behind the orders' back: with the plugin on, an orphan reservation
     db.session.execute(text("UPDATE orders_order SET state = 'cancelled' WHERE id = :id"), {"id": order.id})
     assert [a.kind for a in check_stock()] == ["orphan_lock"]
+    kernel().set_enabled("logistics", False)  # it requires the orders
     kernel().set_enabled("orders", False)
     db.session.flush()
     try:
@@ -49,12 +50,14 @@ def test_switched_off_its_hooks_are_skipped_and_nothing_runs(db, store):
             place(staff, "portal", buyer(), [(store.a.id, 1)])
     finally:
         kernel().set_enabled("orders", True)
+        kernel().set_enabled("logistics", True)
         db.session.flush()
     assert order_checks_available() and [a.kind for a in check_stock()] == ["orphan_lock"]
 
 
 def test_switched_off_the_unpaid_timer_waits_and_catches_up_when_on_again(db, store):
     order = place_one(store, now=utcnow() - timedelta(hours=1))
+    kernel().set_enabled("logistics", False)  # it requires the orders
     kernel().set_enabled("orders", False)
     db.session.commit()
     try:
@@ -62,6 +65,7 @@ def test_switched_off_the_unpaid_timer_waits_and_catches_up_when_on_again(db, st
         assert state_of(db, order) == "pending_payment"
     finally:
         kernel().set_enabled("orders", True)
+        kernel().set_enabled("logistics", True)
         db.session.commit()
     assert jobs.run_due(["orders.cancel_unpaid"], force=True, echo=lambda *_: None) == {
         "orders.cancel_unpaid": "ok"}
@@ -77,11 +81,13 @@ def test_the_inventory_cannot_be_switched_off_under_the_orders(db):
 def test_a_staff_member_still_acts_when_switched_on_again(db, store):
     order = order_in(store, "pending_payment")
     staff = create_user("merchant_staff", store.m)
+    kernel().set_enabled("logistics", False)  # it requires the orders
     kernel().set_enabled("orders", False)
     db.session.flush()
     with pytest.raises(AccessDenied):
         cancel(staff, order)
     kernel().set_enabled("orders", True)
+    kernel().set_enabled("logistics", True)
     db.session.flush()
     cancel(staff, order)
     assert order.state == "cancelled"

@@ -248,6 +248,7 @@ def test_batch_ship_and_batch_print_answer_404_while_the_plugin_is_off(db, clien
     order = order_in(store, "pending_shipment")
     login_as("platform_admin")
     assert "/orders/ship-import/" in client.get("/").get_data(as_text=True)
+    kernel().set_enabled("logistics", False)  # it requires the orders
     kernel().set_enabled("orders", False)
     db.session.flush()
     try:
@@ -256,3 +257,4 @@ def test_batch_ship_and_batch_print_answer_404_while_the_plugin_is_off(db, clien
         assert "/orders/ship-import/" not in client.get("/").get_data(as_text=True)
     finally:
         kernel().set_enabled("orders", True)
+        kernel().set_enabled("logistics", True)
