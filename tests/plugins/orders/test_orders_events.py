@@ -36,16 +36,17 @@ def test_placing_publishes_one_order_placed_per_merchant(db, store, fakes):
 
 def test_each_transition_publishes_its_event_once(db, store, fakes):
     order = order_in(store, "closed")
-    assert kinds(fakes) == ["OrderPlaced", "OrderPaid", "OrderShipped", "OrderCompleted", "AfterSalesRequested",
-                            "OrderClosed"]
+    assert kinds(fakes) == ["OrderPlaced", "OrderPaid", "ShipmentShipped", "OrderShipped", "OrderCompleted",
+                            "AfterSalesRequested", "OrderClosed"]
     assert {event.merchant_id for event in fakes.events} == {store.m.id}
     assert {event.number for event in fakes.events} == {order.number}
-    paid, shipped = fakes.events[1], fakes.events[2]
+    paid, parcel, shipped = fakes.events[1], fakes.events[2], fakes.events[3]
     assert paid == OrderPaid(order.id, order.number, store.m.id, Decimal("20.00"), "CNY")
+    assert (parcel.shipment_id, parcel.tracking_number) == (order.shipments[0].id, f"SF{order.id:010d}")
     assert shipped == OrderShipped(order.id, order.number, store.m.id, (f"SF{order.id:010d}",))
-    assert isinstance(fakes.events[3], OrderCompleted) and not fakes.events[3].automatic
-    assert fakes.events[4] == AfterSalesRequested(order.id, order.number, store.m.id, "Broken lid")
-    assert fakes.events[5] == OrderClosed(order.id, order.number, store.m.id, False)
+    assert isinstance(fakes.events[4], OrderCompleted) and not fakes.events[4].automatic
+    assert fakes.events[5] == AfterSalesRequested(order.id, order.number, store.m.id, "Broken lid")
+    assert fakes.events[6] == OrderClosed(order.id, order.number, store.m.id, False)
 
 
 def test_a_repeated_payment_publishes_nothing_more(db, store, fakes):
