@@ -39,6 +39,17 @@ def store(db):
     return s
 
 
+# the orders and what they need, without the plugins built on them: switching the
+# orders off is refused while a plugin requiring them (finance) is on
+ALONE = ("permissions", "catalog", "inventory", "orders")
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """The portal with the orders and what they need."""
+    return make_app_with(tmp_path_factory, [], installed=ALONE, suffix="orders")
+
+
 @pytest.fixture(scope="session")
 def fakes_app(tmp_path_factory):
     """The installed catalog, inventory and orders with the fake pricing plugin
