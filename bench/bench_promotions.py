@@ -27,7 +27,6 @@ os.environ.setdefault("PORTAL_ARGON2_PROFILE", "test")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from sqlalchemy import select  # noqa: E402
 
 from plugins.catalog.models import Brand, Category, Product, Sku  # noqa: E402
 from plugins.orders.services.pricing import Draft, DraftLine, price  # noqa: E402

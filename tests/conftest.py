@@ -10,7 +10,6 @@ import itertools
 import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from portal import config as config_module
 from portal import create_app

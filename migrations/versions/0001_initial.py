@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 17:00:39.428890
+Create Date: 2026-11-26 17:10:06.431822
 
 """
 from alembic import op

@@ -20,7 +20,7 @@
 """
 import json
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index
 
 from portal.extensions import db
 from portal.i18n import N_

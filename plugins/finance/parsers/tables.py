@@ -7,7 +7,6 @@ The Chinese bills come in GBK or UTF-8 with ``#`` header and footer lines
 prefixes: ``+``/``-``, ``¥``, and WeChat's backtick that keeps spreadsheets
 from reading numbers as formulas."""
 import csv
-import io
 import re
 from datetime import datetime
 from decimal import Decimal

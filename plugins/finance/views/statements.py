@@ -1,5 +1,5 @@
 """Statements: the list, the import form, one statement's lines."""
-from flask import abort, redirect, request, url_for
+from flask import abort, request
 from flask_admin import expose
 from flask_babel import gettext as _
 from sqlalchemy import select

@@ -5,7 +5,7 @@ import time
 from flask import flash, make_response, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from portal import access
 from portal.extensions import db

@@ -28,7 +28,7 @@ from portal.money import MoneyError, quantize, to_decimal
 from portal.uploads import UploadRejected, store_upload
 
 from ..events import RefundApproved
-from ..models import (AFTER_SALES, CASE_APPROVED, CASE_CLOSED, CASE_EXCHANGED, CASE_KINDS, CASE_OPEN, CASE_REASONS,
+from ..models import (AFTER_SALES, CASE_APPROVED, CASE_CLOSED, CASE_KINDS, CASE_OPEN, CASE_REASONS,
                       CASE_REFUNDED, CASE_REJECTED, CASE_REQUESTED, CASE_RETURNED, CASE_STATUSES, COMPLETED,
                       EXCHANGE, PENDING_RECEIPT, REFUND, REFUND_ONLY, RESTOCK_CHOICES, SHIPMENT_SHIPPED,
                       AfterSalesCase, AfterSalesLine, AfterSalesPhoto, Payment, Shipment, ShipmentLine)

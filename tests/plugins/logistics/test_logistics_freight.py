@@ -3,7 +3,6 @@ additional units, free thresholds, no-delivery zones, category over store,
 the zone closest to the destination, and order independence."""
 from decimal import Decimal
 
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from plugins.logistics.services import freight

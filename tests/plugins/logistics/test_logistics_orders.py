@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from plugins.logistics.models import OrderFreight
-from plugins.orders.models import Adjustment, Order
+from plugins.orders.models import Order
 from plugins.orders.services import InvalidField, place, quote
 from tests.plugins.logistics.conftest import template
 from tests.plugins.orders.helpers import buyer

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from plugins.members.models import EARN, RETURN, Member, MemberMerchant, PointsEntry
+from plugins.members.models import EARN, RETURN, MemberMerchant, PointsEntry
 from plugins.members.services.points import change_balance
 from plugins.orders.services import cancel, receive, ship
 from tests.plugins.members.helpers import ledger_sum, member_of, pay_in_full, place_for

@@ -4,7 +4,6 @@ erasure, and the plugin switched off (404, no menu entry, no linking)."""
 from sqlalchemy import select
 
 from plugins.members.models import Member, MemberOrder
-from plugins.members.services.points import change_balance
 from portal.models import AuditLog
 from portal.plugins import kernel
 from tests.plugins.members.helpers import member_of, place_for

@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from plugins.orders.models import Order, OrderHistory, Payment
 from plugins.orders.views import orders as orders_view
-from portal.plugins import kernel
 from tests.plugins.orders.helpers import count, history, order_in, place_one, state_of, switch
 
 HX = {"HX-Request": "true"}

@@ -244,7 +244,6 @@ def test_files_the_page_refuses(db, client, login_as, store):
 
 
 def test_batch_ship_and_batch_print_answer_404_while_the_plugin_is_off(db, client, login_as, store):
-    from portal.plugins import kernel
     order = order_in(store, "pending_shipment")
     login_as("platform_admin")
     assert "/orders/ship-import/" in client.get("/").get_data(as_text=True)
