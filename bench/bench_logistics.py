@@ -26,7 +26,7 @@ os.environ.setdefault("PORTAL_ARGON2_PROFILE", "test")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 
 from bench_catalog import PASSWORD, build_portal, pct, postgres_url, sign_in, timed  # noqa: E402
 from plugins.catalog.models import Category, Product, Sku  # noqa: E402

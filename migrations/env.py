@@ -111,22 +111,53 @@ def _metadata_index(name):
 writer = rewriter.Rewriter()
 
 
+def deferred_foreign_keys(table_name):
+    """The ``use_alter`` foreign keys of other tables that point at this one:
+    a cycle (a page and its versions) that CREATE TABLE cannot close. SQLite
+    writes them inline (it has no ALTER for constraints); PostgreSQL skips them
+    in CREATE TABLE, so the revision adds them once their target exists."""
+    found = []
+    for table in get_metadata().tables.values():
+        for constraint in table.foreign_key_constraints:
+            if constraint.use_alter and constraint.referred_table.name == table_name:
+                found.append((table.name, constraint))
+    return found
+
+
+def _add_foreign_key(table_name, constraint):
+    columns = ", ".join(column.name for column in constraint.columns)
+    targets = ", ".join(element.column.name for element in constraint.elements)
+    return (f"ALTER TABLE {table_name} ADD CONSTRAINT {constraint.name} FOREIGN KEY ({columns}) "
+            f"REFERENCES {constraint.referred_table.name} ({targets})")
+
+
 @writer.rewrites(ops.CreateTableOp)
 def _create_table_ddl(context, revision, op_):
     """The statements follow the table they belong to, as create_all runs them
     after it (the models' after_create listeners), so both build the same schema."""
+    result = [op_]
     ddl = dialect_ddl(op_.table_name)
-    if ddl is None:
-        return op_
-    # the statements are written out below; the copy in the table's info need not be
-    op_.info = {key: value for key, value in op_.info.items() if key != "dialect_ddl"}
-    return [op_, DialectDDLOp(ddl["dialect"], ddl["create"])]
+    if ddl is not None:
+        # the statements are written out below; the copy in the table's info need not be
+        op_.info = {key: value for key, value in op_.info.items() if key != "dialect_ddl"}
+        result.append(DialectDDLOp(ddl["dialect"], ddl["create"]))
+    deferred = deferred_foreign_keys(op_.table_name)
+    if deferred:
+        result.append(DialectDDLOp("postgresql", [_add_foreign_key(name, fk) for name, fk in deferred]))
+    return result if len(result) > 1 else op_
 
 
 @writer.rewrites(ops.DropTableOp)
 def _drop_table_ddl(context, revision, op_):
+    result = [op_]
     ddl = dialect_ddl(op_.table_name)
-    return op_ if ddl is None else [DialectDDLOp(ddl["dialect"], ddl["drop"]), op_]
+    if ddl is not None:
+        result.insert(0, DialectDDLOp(ddl["dialect"], ddl["drop"]))
+    deferred = deferred_foreign_keys(op_.table_name)
+    if deferred:
+        result.insert(0, DialectDDLOp("postgresql", [f"ALTER TABLE {name} DROP CONSTRAINT {fk.name}"
+                                                     for name, fk in deferred]))
+    return result if len(result) > 1 else op_
 
 
 @writer.rewrites(ops.CreateIndexOp)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 17:10:06.431822
+Create Date: 2026-11-26 17:16:59.361036
 
 """
 from alembic import op
@@ -416,6 +416,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_content_version')),
     sa.UniqueConstraint('page_id', 'number', name='uq_content_version_number')
     )
+    if op.get_bind().dialect.name == 'postgresql': op.execute('ALTER TABLE content_page ADD CONSTRAINT fk_content_page_live_version FOREIGN KEY (live_version_id) REFERENCES content_version (id)')
     op.create_table('finance_settlement',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=40), nullable=False),
@@ -1791,6 +1792,7 @@ def downgrade():
         batch_op.drop_index('ix_finance_settlement_merchant')
 
     op.drop_table('finance_settlement')
+    if op.get_bind().dialect.name == 'postgresql': op.execute('ALTER TABLE content_page DROP CONSTRAINT fk_content_page_live_version')
     op.drop_table('content_version')
     op.drop_table('content_slot_stat')
     with op.batch_alter_table('content_floor', schema=None) as batch_op:

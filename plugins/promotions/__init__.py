@@ -10,8 +10,7 @@ PLUGIN = PluginMeta(
     name="promotions",
     title=N_("Promotions"),
     version="0.1.0",
-    requires=("catalog",),
-    optional=("orders",),  # the orders can be switched off on their own; promotions then price nothing
+    requires=("catalog", "orders"),
     merchant_toggle=True,
     description=N_("Marketing rules and coupons applied to orders' prices, with stacking, caps and an explanation."),
 )
