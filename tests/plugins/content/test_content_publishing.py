@@ -12,8 +12,8 @@ from plugins.content.services import ContentError, floors, pages, publishing
 from plugins.content.services.storefront import resolve, sales_available
 from portal.access import AccessDenied
 from portal.models import utcnow
-from portal.plugins import kernel
 from tests.conftest import create_user
+from tests.plugins.orders.helpers import switch
 
 T = datetime(2026, 6, 1, 12, 0, 0)
 
@@ -157,7 +157,7 @@ def test_top_sellers_fall_back_to_the_newest_when_no_sales_are_kept(db, shop, ho
     floors.update_floor(None, grid, {"title": "Best", "rule": "top_sellers", "rule_category_id": shop.tea.id,
                                      "item_limit": 5})
     publishing.publish(None, home)
-    kernel().set_enabled("orders", False)
+    switch("orders", False)
     db.session.flush()
     try:
         assert not sales_available(shop.m.id)
@@ -166,7 +166,7 @@ def test_top_sellers_fall_back_to_the_newest_when_no_sales_are_kept(db, shop, ho
         assert floor["source"] == "newest"
         assert {i["link"]["id"] for i in floor["items"]} == {shop.p1.id, shop.p2.id}
     finally:
-        kernel().set_enabled("orders", True)
+        switch("orders", True)
         db.session.flush()
 
 
