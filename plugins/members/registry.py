@@ -32,7 +32,7 @@ SETTINGS = [
     SettingSpec("members.points_value", N_("Points worth one currency unit"), "int", 100,
                 N_("How many points pay for one unit of money (100: 100 points take 1.00 off)."),
                 minimum=1, maximum=100000),
-    SettingSpec("members.points_max_share", N_("Largest share of an order paid with points (%)"), "int", 50,
+    SettingSpec("members.points_max_share", N_("Largest share of an order paid with points, in percent"), "int", 50,
                 N_("Points may pay at most this percentage of an order's goods (after the level discount)."),
                 minimum=0, maximum=100),
 ]
