@@ -109,3 +109,13 @@ def test_switched_off_pages_are_404_no_menu_and_orders_are_not_linked(store, lad
         kernel().set_enabled("members", True)
         db.session.flush()
     assert 'href="/members/"' in client.get("/").get_data(as_text=True)
+
+
+def test_the_new_segment_form_and_a_saved_one_render(ladder, client, login_as):
+    login_as("platform_admin")
+    page = client.get("/members/segments/new")
+    assert page.status_code == 200 and 'data-testid="segment-count"' in page.get_data(as_text=True)
+    saved = client.post("/members/segments/new", data={"name": "Tagged", "tags": "vip, gift buyer"})
+    body = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert 'value="vip, gift buyer"' in body or 'value="gift buyer, vip"' in body
+    assert client.get("/settings/").status_code == 200
