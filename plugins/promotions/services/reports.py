@@ -22,11 +22,13 @@ def rule_report(rule):
                         func.sum(OrderDiscount.platform_amount).label("platform"),
                         func.sum(OrderDiscount.merchant_amount).label("merchant"))
                  .where(OrderDiscount.rule_id == rule.id).group_by(OrderDiscount.order_id).subquery())
+    # grouped by the label: PostgreSQL sees two copies of the comparison as different expressions
+    cancelled_flag = (Order.state == CANCELLED).label("cancelled")
     rows = db.session.execute(
-        select(Order.currency, Order.state == CANCELLED, func.count(), func.sum(per_order.c.amount),
+        select(Order.currency, cancelled_flag, func.count(), func.sum(per_order.c.amount),
                func.sum(per_order.c.platform), func.sum(per_order.c.merchant), func.sum(Order.total))
         .join(per_order, per_order.c.order_id == Order.id)
-        .group_by(Order.currency, Order.state == CANCELLED).order_by(Order.currency)).all()
+        .group_by(Order.currency, cancelled_flag).order_by(Order.currency)).all()
     report = {}
     for currency, cancelled, count, amount, platform, merchant, revenue in rows:
         entry = report.setdefault(currency, {"currency": currency, "orders": 0, "cancelled": 0,
