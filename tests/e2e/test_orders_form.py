@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import ROOT
 
@@ -45,14 +46,15 @@ def test_type_price_add_remove_and_place(signed_in, server, server_env, demo_dat
     page.locator('[data-testid="quote-merchant"]').wait_for()
     assert "sellable" in page.locator('[data-testid="line-sellable"]').inner_text()
     page.get_by_role("button", name="Add a line").click()
-    page.wait_for_function("document.querySelectorAll('tr.order-line').length === 2")
+    # a locator, not a JavaScript string: the page's Content Security Policy forbids eval
+    expect(page.locator("tr.order-line")).to_have_count(2)
     page.locator('[data-testid="sku-code"]').nth(1).fill("NO-SUCH-CODE")
     page.locator('[data-testid="sku-code"]').nth(1).press("Tab")
     page.locator('[data-testid="line-error"]').wait_for()
     assert "NO-SUCH-CODE does not exist" in page.locator('[data-testid="line-error"]').inner_text()
     screenshot("orders-new-line-error")
     page.locator('[data-testid="remove-line"]').nth(1).click()
-    page.wait_for_function("document.querySelectorAll('tr.order-line').length === 1")
+    expect(page.locator("tr.order-line")).to_have_count(1)
     page.locator('[data-testid="quote-merchant"]').wait_for()  # priced again without the removed row
     screenshot("orders-new-priced")
     page.get_by_role("button", name="Place the order").click()
