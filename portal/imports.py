@@ -73,3 +73,38 @@ def uploaded_sheet(actor, file_id, kind):
     if stored is None or stored.kind != kind or actor is None or stored.created_by_id != actor.id:
         return None
     return stored
+
+
+# -- the merchant an import is for ---------------------------------------------------
+
+def import_merchant(actor, merchant_id, resource, refused, choose, denied):
+    """The merchant whose records of ``resource`` an import writes: merchant
+    staff always their own; platform staff choose one whose records they may
+    write. ``None`` is the system. Refusals raise ``refused`` with ``choose``
+    (no such merchant) or ``denied(code)`` (one the user may not write for)."""
+    from . import access
+    from .extensions import db
+    from .models import Merchant
+    if actor is not None:
+        access.require(resource, "write", actor)
+        if actor.merchant_id is not None:
+            merchant_id = actor.merchant_id
+    merchant = db.session.get(Merchant, int(merchant_id)) if str(merchant_id or "").isdigit() else None
+    if merchant is None:
+        raise refused(choose)
+    if actor is not None and access.access(actor).record_level(resource, {"merchant": merchant.id}) < access.WRITE:
+        raise refused(denied(merchant.code))
+    return merchant
+
+
+def writable_merchants(actor, resource):
+    """The merchants, by code, for whom ``actor`` may write records of ``resource``:
+    the choice a platform user is offered on an import's upload form."""
+    from sqlalchemy import select
+
+    from . import access
+    from .extensions import db
+    from .models import Merchant
+    query = access.scoped(select(Merchant).order_by(Merchant.code), Merchant, "write", user=actor)
+    return [m for m in db.session.execute(query).scalars()
+            if access.access(actor).record_level(resource, {"merchant": m.id}) >= access.WRITE]

@@ -22,15 +22,16 @@ import os
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from portal import access, uploads
+from portal import uploads
 from portal.extensions import db
+from portal import imports as portal_imports
 from portal.imports import RowError
-from portal.models import Currency, Merchant, StoredFile
+from portal.models import Currency, StoredFile
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from ..models import SPEC, Attribute, Brand, Category
-from . import CatalogError, require
+from . import CatalogError
 from .sheets import SheetError, decode_text, open_csv, open_xlsx
 
 RESOURCE = "catalog.product"
@@ -197,15 +198,9 @@ def value_of(attribute, text):
 def import_merchant(actor, merchant_id):
     """The merchant an import goes into: merchant staff always their own;
     platform staff choose one they may write to."""
-    require(actor, RESOURCE, "write")
-    if actor is not None and actor.merchant_id is not None:
-        merchant_id = actor.merchant_id
-    merchant = db.session.get(Merchant, int(merchant_id)) if str(merchant_id or "").isdigit() else None
-    if merchant is None:
-        raise ImportRefused(_("Merchant: choose the merchant to import into."))
-    if actor is not None and access.access(actor).record_level(RESOURCE, {"merchant": merchant.id}) < access.WRITE:
-        raise ImportRefused(_("Merchant: you cannot change %(code)s's products.", code=merchant.code))
-    return merchant
+    return portal_imports.import_merchant(actor, merchant_id, RESOURCE, ImportRefused,
+                                          _("Merchant: choose the merchant to import into."),
+                                          lambda code: _("Merchant: you cannot change %(code)s's products.", code=code))
 
 
 def store_import_file(actor, file_storage, merchant_id):

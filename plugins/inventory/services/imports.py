@@ -33,7 +33,7 @@ from portal.imports import RowError
 from portal.models import Merchant
 
 from ..models import ON_HAND, Stock, StockLedger, Warehouse
-from .core import audit, guard
+from .core import audit
 from .errors import CountBelowCommitted, InventoryError
 from .stock import adjust
 
@@ -127,22 +127,14 @@ class CountPlan:
 def import_merchant(actor, merchant_id):
     """The merchant whose SKUs are counted: merchant staff always their own;
     platform staff choose one whose stock they may change."""
-    guard(actor, RESOURCE, "write")
-    if actor is not None and actor.merchant_id is not None:
-        merchant_id = actor.merchant_id
-    merchant = db.session.get(Merchant, int(merchant_id)) if str(merchant_id or "").isdigit() else None
-    if merchant is None:
-        raise ImportRefused(_("Merchant: choose the merchant whose stock was counted."))
-    if actor is not None and access.access(actor).record_level(RESOURCE, {"merchant": merchant.id}) < access.WRITE:
-        raise ImportRefused(_("Merchant: you cannot change %(code)s's stock.", code=merchant.code))
-    return merchant
+    return sheets.import_merchant(actor, merchant_id, RESOURCE, ImportRefused,
+                                  _("Merchant: choose the merchant whose stock was counted."),
+                                  lambda code: _("Merchant: you cannot change %(code)s's stock.", code=code))
 
 
 def merchants_for(actor):
     """The merchants a platform user may import counts for."""
-    query = access.scoped(select(Merchant).order_by(Merchant.code), Merchant, "write", user=actor)
-    return [m for m in db.session.execute(query).scalars()
-            if access.access(actor).record_level(RESOURCE, {"merchant": m.id}) >= access.WRITE]
+    return sheets.writable_merchants(actor, RESOURCE)
 
 
 def too_large_message(name):

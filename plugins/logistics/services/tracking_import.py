@@ -68,23 +68,14 @@ class EventPlan:
 
 def import_merchant(actor, merchant_id):
     """Merchant staff import for their own merchant; platform staff choose one they may track for."""
-    if actor is not None:
-        access.require(SHIPMENT, "write", actor)
-        if actor.merchant_id is not None:
-            merchant_id = actor.merchant_id
-    merchant = db.session.get(Merchant, int(merchant_id)) if str(merchant_id or "").isdigit() else None
-    if merchant is None:
-        raise ImportRefused(_("Merchant: choose the merchant whose shipments are tracked."))
-    if actor is not None and access.access(actor).record_level(SHIPMENT, {"merchant": merchant.id}) < access.WRITE:
-        raise ImportRefused(_("Merchant: you cannot track %(code)s's shipments.", code=merchant.code))
-    return merchant
+    return sheets.import_merchant(actor, merchant_id, SHIPMENT, ImportRefused,
+                                  _("Merchant: choose the merchant whose shipments are tracked."),
+                                  lambda code: _("Merchant: you cannot track %(code)s's shipments.", code=code))
 
 
 def merchants_for(actor):
     """The merchants a platform user may import tracking for."""
-    query = access.scoped(select(Merchant).order_by(Merchant.code), Merchant, "write", user=actor)
-    return [m for m in db.session.execute(query).scalars()
-            if access.access(actor).record_level(SHIPMENT, {"merchant": m.id}) >= access.WRITE]
+    return sheets.writable_merchants(actor, SHIPMENT)
 
 
 def size_label():

@@ -35,7 +35,7 @@ from portal.imports import RowError
 from portal.models import Merchant
 
 from ..models import PENDING_SHIPMENT, SHIPMENT_PENDING, Order, Shipment
-from .core import ORDER, guard, reach
+from .core import ORDER, reach
 from .errors import OrderNotFound, OrdersError, state_label
 from .lifecycle import ship
 
@@ -140,22 +140,14 @@ class ShipPlan:
 def import_merchant(actor, merchant_id):
     """The merchant whose orders are shipped: merchant staff always their own;
     platform staff choose one whose orders they may change."""
-    guard(actor, ORDER, "write")
-    if actor is not None and actor.merchant_id is not None:
-        merchant_id = actor.merchant_id
-    merchant = db.session.get(Merchant, int(merchant_id)) if str(merchant_id or "").isdigit() else None
-    if merchant is None:
-        raise ImportRefused(_("Merchant: choose the merchant whose orders are shipped."))
-    if actor is not None and access.access(actor).record_level(ORDER, {"merchant": merchant.id}) < access.WRITE:
-        raise ImportRefused(_("Merchant: you cannot ship %(code)s's orders.", code=merchant.code))
-    return merchant
+    return sheets.import_merchant(actor, merchant_id, ORDER, ImportRefused,
+                                  _("Merchant: choose the merchant whose orders are shipped."),
+                                  lambda code: _("Merchant: you cannot ship %(code)s's orders.", code=code))
 
 
 def merchants_for(actor):
     """The merchants a platform user may ship orders for."""
-    query = access.scoped(select(Merchant).order_by(Merchant.code), Merchant, "write", user=actor)
-    return [m for m in db.session.execute(query).scalars()
-            if access.access(actor).record_level(ORDER, {"merchant": m.id}) >= access.WRITE]
+    return sheets.writable_merchants(actor, ORDER)
 
 
 def size_label():
