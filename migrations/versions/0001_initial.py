@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 17:16:59.361036
+Create Date: 2026-11-26 19:34:30.504767
 
 """
 from alembic import op
@@ -1044,6 +1044,7 @@ def upgrade():
     sa.Column('to_state', sa.String(length=24), nullable=False),
     sa.Column('note', sa.String(length=500), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('actor', sa.String(length=120), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_orders_history_merchant_id_portal_merchant')),
     sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_orders_history_order_id_orders_order')),

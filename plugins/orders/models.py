@@ -274,6 +274,9 @@ class OrderHistory(db.Model):
     to_state = db.Column(db.String(24), nullable=False)
     note = db.Column(db.String(500), nullable=False, default="")
     user_id = db.Column(db.Integer, db.ForeignKey("portal_user.id", ondelete="SET NULL"))
+    # who took the step when it was not a user (an API token, a timer): the
+    # audit trail's name for it, so the order page says the same as the trail
+    actor = db.Column(db.String(120))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     order = db.relationship(Order, back_populates="history")

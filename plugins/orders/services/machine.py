@@ -17,6 +17,7 @@ the domain event, in the same transaction.
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from portal.audit import actor_name
 from portal.events import publish
 from portal.extensions import db
 
@@ -101,10 +102,19 @@ def move_by_id(order_id, from_state, to_state, now, values=None, conditions=()):
                               .execution_options(populate_existing=True)).scalar_one()
 
 
+def _non_user(actor):
+    """What the history keeps of an actor that is no user: a token's name or
+    a given text; None for a user (``user_id`` names them) and for the system."""
+    if actor is None or getattr(actor, "id", None) is not None:
+        return None
+    return actor_name(actor)[:120]
+
+
 def log(actor, order, from_state, to_state, event, note="", now=None, action=None, **summary):
     """What a transition leaves: a history row, an audit row, the event."""
     db.session.add(OrderHistory(order_id=order.id, merchant_id=order.merchant_id, from_state=from_state,
                                 to_state=to_state, note=(note or "")[:500], user_id=getattr(actor, "id", None),
+                                actor=_non_user(actor),
                                 created_at=now_or(now)))
     audit(action or TRANSITIONS.get((from_state, to_state), "place"), actor, order,
           **{"from": from_state, "to": to_state}, **({"note": note} if note else {}), **summary)

@@ -70,6 +70,17 @@ def test_a_merchant_token_places_an_order_and_its_stock_is_reserved(db, client, 
     assert written and {actor for _action, actor in written} == {placed.actor}, written
 
 
+def test_the_order_page_names_the_token_that_placed_the_order(db, client, store, login_as):
+    plain = token_for(store.m)
+    [order] = post(client, plain, order_body([{"sku": store.a.code, "qty": 1}])).get_json()["orders"]
+    placed = db.session.execute(select(Order).where(Order.number == order["number"])).scalar_one()
+    login_as("merchant_admin", store.m)
+    page = client.get(f"/orders/{placed.id}").get_data(as_text=True)
+    history = page[page.index('data-testid="history"'):]
+    history = history[:history.index("</table>")]
+    assert f"api token ptk_{plain.split('_')[1]} (Shop)" in history and "System" not in history
+
+
 def test_a_token_without_write_is_refused_by_the_placing_service_too(db, store):
     from plugins.orders.services import place
     from portal.access import AccessDenied
