@@ -72,14 +72,34 @@ def currency_name(code, stored=""):
 def localtime(value, format="medium"):
     """A stored (naive UTC) time shown in the user's time zone; '—' for none.
 
-    The zone and locale are looked up once per request: a list shows a time
-    on every row."""
+    The same text as Babel's ``format_datetime(value, format)``, without its
+    per-call look-ups: the zone, the locale and the patterns are found once
+    per request, as a list shows a time on every row."""
     if not value:
         return "—"
-    from babel.dates import format_datetime
     from flask import g
-    from flask_babel import get_locale, get_timezone
     if "portal_time_context" not in g:
-        g.portal_time_context = (get_timezone(), get_locale())
-    tz, locale = g.portal_time_context
-    return format_datetime(value.replace(tzinfo=timezone.utc).astimezone(tz), format, locale=locale)
+        from flask_babel import get_locale, get_timezone
+        g.portal_time_context = (get_timezone(), get_locale(), {})
+    tz, locale, patterns = g.portal_time_context
+    pattern = patterns.get(format)
+    if pattern is None:
+        pattern = patterns[format] = _datetime_pattern(format, locale)
+    moment = value.replace(tzinfo=timezone.utc).astimezone(tz)
+    if isinstance(pattern, tuple):
+        glue, time_pattern, date_pattern = pattern
+        return glue.replace("{0}", time_pattern.apply(moment.timetz(), locale, reference_date=moment.date())) \
+            .replace("{1}", date_pattern.apply(moment.date(), locale))
+    return pattern.apply(moment, locale)
+
+
+def _datetime_pattern(format, locale):
+    """What ``babel.dates.format_datetime`` builds for ``format`` on every
+    call: a named length joins the locale's time and date patterns with its
+    glue (quotes dropped, as Babel does); anything else is a pattern."""
+    from babel import dates
+    if format in ("full", "long", "medium", "short"):
+        return (dates.get_datetime_format(format, locale=locale).replace("'", ""),
+                dates.parse_pattern(dates.get_time_format(format, locale=locale)),
+                dates.parse_pattern(dates.get_date_format(format, locale=locale)))
+    return dates.parse_pattern(format)

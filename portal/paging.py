@@ -31,9 +31,11 @@ class Page:
         return self.number < self.pages
 
 
-def paginate(query, page=None, per_page=PER_PAGE, count=True):
+def paginate(query, page=None, per_page=PER_PAGE, count=True, rows=False):
     """One page of a select. ``count=False`` skips the total (for tables too big
-    to count on every load): one extra row is fetched to know a next page exists."""
+    to count on every load): one extra row is fetched to know a next page exists.
+    ``rows=True`` keeps the result rows of a select of columns; otherwise the
+    items are its first column (the records of ``select(Model)``)."""
     try:
         number = max(1, int(page or 1))
     except (TypeError, ValueError):
@@ -42,7 +44,8 @@ def paginate(query, page=None, per_page=PER_PAGE, count=True):
     if count:
         total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar()
     limit = per_page if count else per_page + 1
-    items = db.session.execute(query.limit(limit).offset((number - 1) * per_page)).scalars().all()
+    result = db.session.execute(query.limit(limit).offset((number - 1) * per_page))
+    items = result.all() if rows else result.scalars().all()
     page_ = Page(items, number, per_page, total)
     if not count:
         page_.items = items[:per_page]

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from . import access
 from .extensions import db
 from .i18n import N_
-from .plugins import kernel
+from .plugins import STATE_KEY, kernel, versions
 
 
 @dataclass
@@ -216,7 +216,7 @@ def init_app(app, kernel_):
             kernel_.claim_blueprint(plugin, bp.name)
 
     app.before_request(_gate_plugin_blueprints)
-    app.jinja_env.globals.update(slot=template_slot, portal_kernel=kernel, url_with=url_with)
+    app.jinja_env.globals.update(slot=template_slot, portal_kernel=kernel, url_with=url_with, main_menu=main_menu)
     _register_error_pages(app)
 
 
@@ -243,6 +243,32 @@ def url_with(**changes):
     args = request.args.to_dict()
     args.update({k: v for k, v in changes.items() if v is not None})
     return url_for(request.endpoint, **{**(request.view_args or {}), **args})
+
+
+MENU_CACHE_SIZE = 4096
+
+
+def main_menu(admin_view):
+    """The main menu's HTML for the signed-in user.
+
+    Rendering it asks every view's gate (plugin state, functional level), a
+    good part of a list page's time, and its answer only changes when the
+    plugin state or somebody's access changes, both of which bump a counter.
+    So it is kept per process for a user, the view it marks active and the
+    language, under those counters; a full cache is emptied, not grown."""
+    from flask_babel import get_locale
+    counters = versions()
+    key = (current_user.id, counters.get(STATE_KEY, 0), counters.get(access.ACCESS_KEY, 0), str(get_locale()),
+           getattr(admin_view, "endpoint", None))
+    cache = current_app.extensions.setdefault("portal.menu_cache", {})
+    html = cache.get(key)
+    if html is None:
+        macros = current_app.jinja_env.get_template("portal/menu.html").module
+        html = Markup(macros.menu(admin_view.admin.menu(), admin_view))
+        if len(cache) >= MENU_CACHE_SIZE:
+            cache.clear()
+        cache[key] = html
+    return html
 
 
 def template_slot(name, **context):

@@ -96,9 +96,10 @@ def app(tmp_path_factory):
 
 def forget_process_caches(app):
     """Rolling a test back rewinds the state counters that guard what a process
-    caches (plugin state, users' access); the caches must be dropped with it."""
+    caches (plugin state, users' access, menus); the caches must be dropped with it."""
     app.extensions["portal.plugins"].invalidate()
     app.extensions.pop("portal.access_cache", None)
+    app.extensions.pop("portal.menu_cache", None)
 
 
 @pytest.fixture()

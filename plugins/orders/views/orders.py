@@ -16,7 +16,7 @@ from portal import access
 from portal.documents import send_document
 from portal.events import EventRejected
 from portal.extensions import db
-from portal.i18n import N_
+from portal.i18n import N_, localtime
 from portal.models import utcnow
 from portal.money import quantize
 from portal.paging import paginate
@@ -33,7 +33,7 @@ from ..services import (OrdersError, cancel, close, paid_amount, receive, record
                         ship, targets)
 from ..services import after_sales, exchange
 from ..services.errors import state_label
-from .orders_list import OrderFilters, merchant_choices
+from .orders_list import OrderFilters, list_rows, merchant_choices
 
 RESOURCE, REFUND, INVOICE = "orders.order", "orders.refund", "orders.invoice"
 PER_PAGE = 50
@@ -60,7 +60,8 @@ class OrdersView(PortalView):
     def index(self):
         """Orders in the user's scope, newest first, filtered; not counted."""
         filters = OrderFilters.from_args(request.args, merchant_staff=current_user.merchant_id is not None)
-        page = paginate(filters.query(), request.args.get("page"), PER_PAGE, count=False)
+        page = paginate(filters.query(), request.args.get("page"), PER_PAGE, count=False, rows=True)
+        page.items = list_rows(page.items, state_label, money, localtime)
         return self.render("orders/list.html", page=page, filters=filters, merchants=merchant_choices(current_user),
                            states=[(s, state_label(s)) for s in STATES], money=money, state_label=state_label,
                            can_write=self.can("write"), can_invoice=self.can("read", INVOICE))
