@@ -3,7 +3,7 @@ picks one (stored on the user; before sign-in, in the session)."""
 import os
 from datetime import timezone
 
-from flask import has_request_context, request, session
+from flask import g, has_request_context, request, session
 from flask_login import current_user
 
 from .extensions import babel
@@ -39,10 +39,34 @@ def init_app(app):
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
                    default_translation_directories=";".join(directories))
     from flask_babel import get_locale
+    # Flask-Babel's template callables, reading the translations once per locale per request
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True)
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["currency_name"] = currency_name
     app.jinja_env.filters["in_language"] = in_language
+
+
+def _translations():
+    """This request's translations. Flask-Babel finds the locale, the domain
+    and its cache again on every string, and a page shows a hundred; they are
+    kept beside Flask-Babel's own per-request locale, so ``force_locale`` and
+    ``refresh`` (which replace that locale object) still take effect."""
+    from flask_babel import get_translations
+    ctx = g.get("_flask_babel") if has_request_context() else None
+    hit = getattr(ctx, "portal_translations", None)
+    if hit is not None and hit[0] is getattr(ctx, "babel_locale", None):
+        return hit[1]
+    translations = get_translations()
+    ctx = g.get("_flask_babel") if has_request_context() else None
+    if getattr(ctx, "babel_locale", None) is not None:
+        ctx.portal_translations = (ctx.babel_locale, translations)
+    return translations
 
 
 def in_language(record, field):

@@ -1,4 +1,4 @@
-"""Times on pages: the user's zone and language, as Babel would write them."""
+"""Times and strings on pages: the user's zone and language, as Babel would write them."""
 from datetime import datetime, timezone
 
 import pytest
@@ -25,3 +25,12 @@ def test_localtime_writes_what_babel_writes(app, monkeypatch, locale, zone, form
 def test_no_time_is_a_dash(app):
     with app.test_request_context():
         assert localtime(None) == "—"
+
+
+def test_templates_follow_a_forced_language_and_return_to_the_users(app):
+    page = app.jinja_env.from_string("{{ _('Orders') }}")
+    with app.test_request_context():
+        assert page.render() == "Orders"
+        with force_locale("zh_Hans_CN"):
+            assert page.render() == "订单"
+        assert page.render() == "Orders"
