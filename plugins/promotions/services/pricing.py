@@ -5,10 +5,11 @@ counters are read, and the engine's discounts are answered as adjustments.
 What the engine decided is kept on the session (``session.info``) under the
 draft's lines, so the ``OrderPlaced`` handler records and consumes exactly
 what the order was priced with, in the same transaction."""
+import json
 from decimal import Decimal
+from functools import lru_cache
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, bindparam, or_, select
 
 from plugins.catalog.models import Category, Product, Sku
 from plugins.orders.services.pricing import Adjustment
@@ -49,56 +50,86 @@ def live_filter(now):
     return and_(Rule.status == ACTIVE, Rule.starts_at <= now, or_(Rule.ends_at.is_(None), Rule.ends_at > now))
 
 
+# A cart is priced on every change of a new order's form and at every
+# placing: the rules are read as plain rows (no ORM objects to build), by
+# statements made once with their values as parameters (compiled once), and
+# each rule's parameters are parsed once per text.
+RULE_COLUMNS = (Rule.id, Rule.name, Rule.kind, Rule.params_json, Rule.scope, Rule.merchant_id, Rule.status,
+                Rule.starts_at, Rule.ends_at, Rule.priority, Rule.exclusive, Rule.combines_with, Rule.funder,
+                Rule.platform_share, Rule.min_spend, Rule.max_discount, Rule.budget, Rule.budget_used,
+                Rule.usage_limit, Rule.used_count, Rule.per_customer_limit)
+_OWNED = or_(Rule.merchant_id.is_(None), Rule.merchant_id == bindparam("merchant_id"))
+_CANDIDATES = select(*RULE_COLUMNS).where(
+    Rule.id.in_(select(RuleTarget.rule_id).where(or_(
+        and_(RuleTarget.kind == STORE, RuleTarget.ref_id == 0),
+        and_(RuleTarget.kind == MERCHANT, RuleTarget.ref_id == bindparam("merchant_id")),
+        and_(RuleTarget.kind == SKU, RuleTarget.ref_id.in_(bindparam("skus", expanding=True))),
+        and_(RuleTarget.kind == PRODUCT, RuleTarget.ref_id.in_(bindparam("products", expanding=True))),
+        and_(RuleTarget.kind == BRAND, RuleTarget.ref_id.in_(bindparam("brands", expanding=True))),
+        and_(RuleTarget.kind == CATEGORY, RuleTarget.ref_id.in_(bindparam("categories", expanding=True)))))),
+    live_filter(bindparam("now")), _OWNED)
+_COUPON_RULES = select(*RULE_COLUMNS).join(CouponCode, CouponCode.rule_id == Rule.id).where(
+    CouponCode.code.in_(bindparam("codes", expanding=True)))
+_LIVE = select(*RULE_COLUMNS).where(live_filter(bindparam("now")), _OWNED)
+_TARGETS = select(RuleTarget.rule_id, RuleTarget.ref_id).where(RuleTarget.rule_id.in_(bindparam("ids", expanding=True)))
+
+
 def candidate_rules(cart):
-    """The live rules of the cart's merchant (and the platform's) whose scope
-    names something in the cart, plus the rules of the coupon codes presented
-    (live or not: the explanation says why one does not apply)."""
+    """The live rules (rows of ``RULE_COLUMNS``) of the cart's merchant (and
+    the platform's) whose scope names something in the cart, plus the rules
+    of the coupon codes presented (live or not: the explanation says why one
+    does not apply)."""
     lines = cart.lines
-    wanted = [and_(RuleTarget.kind == STORE, RuleTarget.ref_id == 0),
-              and_(RuleTarget.kind == MERCHANT, RuleTarget.ref_id == cart.merchant_id),
-              and_(RuleTarget.kind == SKU, RuleTarget.ref_id.in_({line.sku_id for line in lines})),
-              and_(RuleTarget.kind == PRODUCT, RuleTarget.ref_id.in_({line.product_id for line in lines})),
-              and_(RuleTarget.kind == BRAND, RuleTarget.ref_id.in_({line.brand_id for line in lines
-                                                                    if line.brand_id is not None})),
-              and_(RuleTarget.kind == CATEGORY,
-                   RuleTarget.ref_id.in_(set().union(*(line.category_ids for line in lines))))]
-    matching = select(RuleTarget.rule_id).where(or_(*wanted))
-    query = select(Rule).options(selectinload(Rule.targets)).where(Rule.id.in_(matching), live_filter(cart.now),
-                               or_(Rule.merchant_id.is_(None), Rule.merchant_id == cart.merchant_id))
-    rules = {rule.id: rule for rule in db.session.execute(query).scalars()}
+    found = db.session.execute(_CANDIDATES, {
+        "merchant_id": cart.merchant_id, "now": cart.now,
+        "skus": sorted({line.sku_id for line in lines}),
+        "products": sorted({line.product_id for line in lines if line.product_id is not None}),
+        "brands": sorted({line.brand_id for line in lines if line.brand_id is not None}),
+        "categories": sorted(set().union(*(line.category_ids for line in lines)))})
+    rules = {rule.id: rule for rule in found}
     if cart.coupon_codes:
-        for rule in db.session.execute(select(Rule).options(selectinload(Rule.targets))
-                                       .join(CouponCode, CouponCode.rule_id == Rule.id).where(
-                CouponCode.code.in_(cart.coupon_codes))).scalars():
+        for rule in db.session.execute(_COUPON_RULES, {"codes": sorted(cart.coupon_codes)}):
             rules.setdefault(rule.id, rule)
     return list(rules.values())
 
 
 def all_live_rules(merchant_id, now):
     """Every live rule that could price the merchant's orders (the simulator explains them all)."""
-    return list(db.session.execute(select(Rule).options(selectinload(Rule.targets)).where(
-        live_filter(now), or_(Rule.merchant_id.is_(None), Rule.merchant_id == merchant_id))).scalars())
+    return list(db.session.execute(_LIVE, {"merchant_id": merchant_id, "now": now}))
 
 
 def views_of(rules, cart):
-    """Engine snapshots of ``rules`` with this cart's counters: per-customer
-    uses, the presented code of each coupon rule and whether it is used up."""
+    """Engine snapshots of ``rules`` (rows) with this cart's counters: their
+    targets, per-customer uses, the presented code of each coupon rule and
+    whether it is used up."""
     ids = [rule.id for rule in rules]
-    used = {}
+    targets, used, codes = {}, {}, {}
+    if ids:
+        for rule_id, ref_id in db.session.execute(_TARGETS, {"ids": ids}):
+            targets.setdefault(rule_id, set()).add(ref_id)
     if cart.customer_ref and ids:
         used = dict(db.session.execute(select(CustomerUse.rule_id, CustomerUse.used).where(
             CustomerUse.rule_id.in_(ids), CustomerUse.customer_ref == cart.customer_ref)).all())
-    codes = {}
     if cart.coupon_codes and ids:
         for code in db.session.execute(select(CouponCode).where(
                 CouponCode.code.in_(cart.coupon_codes), CouponCode.rule_id.in_(ids))
                 .order_by(CouponCode.code)).scalars():
             codes.setdefault(code.rule_id, code)
-    return [rule_view(rule, used.get(rule.id, 0), codes.get(rule.id)) for rule in rules]
+    return [rule_view(rule, targets.get(rule.id, ()), used.get(rule.id, 0), codes.get(rule.id)) for rule in rules]
 
 
-def rule_view(rule, customer_used=0, code=None):
-    """An engine ``RuleView`` of a ``Rule``."""
+@lru_cache(maxsize=8192)
+def _params(text):
+    """A rule's parameters; the engine only reads them, so one parsed copy serves every cart."""
+    return json.loads(text or "{}")
+
+
+def _ids(text):
+    return frozenset(int(part) for part in text.split(",") if part.strip().isdigit())
+
+
+def rule_view(rule, targets=(), customer_used=0, code=None):
+    """An engine ``RuleView`` of a rule (a row of ``RULE_COLUMNS`` or a ``Rule``)."""
     coupon = None
     if code is not None:
         spent = code.max_uses is not None and code.used_count >= code.max_uses
@@ -106,10 +137,10 @@ def rule_view(rule, customer_used=0, code=None):
     budget_left = None if rule.budget is None else Decimal(rule.budget) - Decimal(rule.budget_used)
     uses_left = None if rule.usage_limit is None else rule.usage_limit - rule.used_count
     return RuleView(
-        id=rule.id, name=rule.name, kind=rule.kind, params=rule.params, scope=rule.scope,
-        targets=frozenset(t.ref_id for t in rule.targets), merchant_id=rule.merchant_id, status=rule.status,
+        id=rule.id, name=rule.name, kind=rule.kind, params=_params(rule.params_json), scope=rule.scope,
+        targets=frozenset(targets), merchant_id=rule.merchant_id, status=rule.status,
         starts_at=rule.starts_at, ends_at=rule.ends_at, priority=rule.priority, exclusive=rule.exclusive,
-        combines_with=frozenset(rule.combines_with_ids), funder=rule.funder,
+        combines_with=_ids(rule.combines_with or ""), funder=rule.funder,
         platform_share=Decimal(rule.platform_share or 0),
         min_spend=None if rule.min_spend is None else Decimal(rule.min_spend),
         max_discount=None if rule.max_discount is None else Decimal(rule.max_discount),
