@@ -8,8 +8,9 @@ what the order was priced with, in the same transaction."""
 import json
 from decimal import Decimal
 from functools import lru_cache
+from types import SimpleNamespace
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import ARRAY, and_, any_, bindparam, or_, select
 
 from plugins.catalog.models import Category, Product, Sku
 from plugins.orders.services.pricing import Adjustment
@@ -52,26 +53,45 @@ def live_filter(now):
 
 # A cart is priced on every change of a new order's form and at every
 # placing: the rules are read as plain rows (no ORM objects to build), by
-# statements made once with their values as parameters (compiled once), and
-# each rule's parameters are parsed once per text.
+# statements made once per dialect with their values as parameters (compiled
+# once), and each rule's parameters are parsed once per text.
 RULE_COLUMNS = (Rule.id, Rule.name, Rule.kind, Rule.params_json, Rule.scope, Rule.merchant_id, Rule.status,
                 Rule.starts_at, Rule.ends_at, Rule.priority, Rule.exclusive, Rule.combines_with, Rule.funder,
                 Rule.platform_share, Rule.min_spend, Rule.max_discount, Rule.budget, Rule.budget_used,
                 Rule.usage_limit, Rule.used_count, Rule.per_customer_limit)
-_OWNED = or_(Rule.merchant_id.is_(None), Rule.merchant_id == bindparam("merchant_id"))
-_CANDIDATES = select(*RULE_COLUMNS).where(
-    Rule.id.in_(select(RuleTarget.rule_id).where(or_(
-        and_(RuleTarget.kind == STORE, RuleTarget.ref_id == 0),
-        and_(RuleTarget.kind == MERCHANT, RuleTarget.ref_id == bindparam("merchant_id")),
-        and_(RuleTarget.kind == SKU, RuleTarget.ref_id.in_(bindparam("skus", expanding=True))),
-        and_(RuleTarget.kind == PRODUCT, RuleTarget.ref_id.in_(bindparam("products", expanding=True))),
-        and_(RuleTarget.kind == BRAND, RuleTarget.ref_id.in_(bindparam("brands", expanding=True))),
-        and_(RuleTarget.kind == CATEGORY, RuleTarget.ref_id.in_(bindparam("categories", expanding=True)))))),
-    live_filter(bindparam("now")), _OWNED)
-_COUPON_RULES = select(*RULE_COLUMNS).join(CouponCode, CouponCode.rule_id == Rule.id).where(
-    CouponCode.code.in_(bindparam("codes", expanding=True)))
-_LIVE = select(*RULE_COLUMNS).where(live_filter(bindparam("now")), _OWNED)
-_TARGETS = select(RuleTarget.rule_id, RuleTarget.ref_id).where(RuleTarget.rule_id.in_(bindparam("ids", expanding=True)))
+
+
+@lru_cache(maxsize=4)
+def _statements(dialect):
+    def among(column, name):
+        # PostgreSQL takes a list as one array parameter: a statement with
+        # hundreds of parameters costs it more to send and plan than to run
+        if dialect == "postgresql":
+            return column == any_(bindparam(name, type_=ARRAY(column.type)))
+        return column.in_(bindparam(name, expanding=True))
+
+    owned = or_(Rule.merchant_id.is_(None), Rule.merchant_id == bindparam("merchant_id"))
+    return SimpleNamespace(
+        candidates=select(*RULE_COLUMNS).where(
+            Rule.id.in_(select(RuleTarget.rule_id).where(or_(
+                and_(RuleTarget.kind == STORE, RuleTarget.ref_id == 0),
+                and_(RuleTarget.kind == MERCHANT, RuleTarget.ref_id == bindparam("merchant_id")),
+                and_(RuleTarget.kind == SKU, among(RuleTarget.ref_id, "skus")),
+                and_(RuleTarget.kind == PRODUCT, among(RuleTarget.ref_id, "products")),
+                and_(RuleTarget.kind == BRAND, among(RuleTarget.ref_id, "brands")),
+                and_(RuleTarget.kind == CATEGORY, among(RuleTarget.ref_id, "categories"))))),
+            live_filter(bindparam("now")), owned),
+        coupon_rules=select(*RULE_COLUMNS).join(CouponCode, CouponCode.rule_id == Rule.id).where(
+            among(CouponCode.code, "codes")),
+        live=select(*RULE_COLUMNS).where(live_filter(bindparam("now")), owned),
+        targets=select(RuleTarget.rule_id, RuleTarget.ref_id).where(among(RuleTarget.rule_id, "ids")),
+        uses=select(CustomerUse.rule_id, CustomerUse.used).where(
+            among(CustomerUse.rule_id, "ids"), CustomerUse.customer_ref == bindparam("customer_ref")),
+        codes=select(CouponCode).where(among(CouponCode.code, "codes")).order_by(CouponCode.code))
+
+
+def _run(name, **values):
+    return db.session.execute(getattr(_statements(db.session.get_bind().dialect.name), name), values)
 
 
 def candidate_rules(cart):
@@ -80,22 +100,21 @@ def candidate_rules(cart):
     of the coupon codes presented (live or not: the explanation says why one
     does not apply)."""
     lines = cart.lines
-    found = db.session.execute(_CANDIDATES, {
-        "merchant_id": cart.merchant_id, "now": cart.now,
-        "skus": sorted({line.sku_id for line in lines}),
-        "products": sorted({line.product_id for line in lines if line.product_id is not None}),
-        "brands": sorted({line.brand_id for line in lines if line.brand_id is not None}),
-        "categories": sorted(set().union(*(line.category_ids for line in lines)))})
+    found = _run("candidates", merchant_id=cart.merchant_id, now=cart.now,
+                 skus=sorted({line.sku_id for line in lines}),
+                 products=sorted({line.product_id for line in lines if line.product_id is not None}),
+                 brands=sorted({line.brand_id for line in lines if line.brand_id is not None}),
+                 categories=sorted(set().union(*(line.category_ids for line in lines))))
     rules = {rule.id: rule for rule in found}
     if cart.coupon_codes:
-        for rule in db.session.execute(_COUPON_RULES, {"codes": sorted(cart.coupon_codes)}):
+        for rule in _run("coupon_rules", codes=sorted(cart.coupon_codes)):
             rules.setdefault(rule.id, rule)
     return list(rules.values())
 
 
 def all_live_rules(merchant_id, now):
     """Every live rule that could price the merchant's orders (the simulator explains them all)."""
-    return list(db.session.execute(_LIVE, {"merchant_id": merchant_id, "now": now}))
+    return list(_run("live", merchant_id=merchant_id, now=now))
 
 
 def views_of(rules, cart):
@@ -105,16 +124,16 @@ def views_of(rules, cart):
     ids = [rule.id for rule in rules]
     targets, used, codes = {}, {}, {}
     if ids:
-        for rule_id, ref_id in db.session.execute(_TARGETS, {"ids": ids}):
+        for rule_id, ref_id in _run("targets", ids=ids):
             targets.setdefault(rule_id, set()).add(ref_id)
     if cart.customer_ref and ids:
-        used = dict(db.session.execute(select(CustomerUse.rule_id, CustomerUse.used).where(
-            CustomerUse.rule_id.in_(ids), CustomerUse.customer_ref == cart.customer_ref)).all())
+        used = dict(_run("uses", ids=ids, customer_ref=cart.customer_ref).all())
     if cart.coupon_codes and ids:
-        for code in db.session.execute(select(CouponCode).where(
-                CouponCode.code.in_(cart.coupon_codes), CouponCode.rule_id.in_(ids))
-                .order_by(CouponCode.code)).scalars():
-            codes.setdefault(code.rule_id, code)
+        wanted = set(ids)
+        # the codes are few (those presented); their rules are checked here
+        for code in _run("codes", codes=sorted(cart.coupon_codes)).scalars():
+            if code.rule_id in wanted:
+                codes.setdefault(code.rule_id, code)
     return [rule_view(rule, targets.get(rule.id, ()), used.get(rule.id, 0), codes.get(rule.id)) for rule in rules]
 
 
