@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 19:34:30.504767
+Create Date: 2026-11-26 19:45:32.972634
 
 """
 from alembic import op
@@ -956,6 +956,7 @@ def upgrade():
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('skus', sa.String(length=1000), nullable=False),
     sa.Column('explanation', sa.String(length=500), nullable=False),
+    sa.Column('waived_by', sa.String(length=300), nullable=False),
     sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_logistics_order_freight_merchant_id_portal_merchant')),
     sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_logistics_order_freight_order_id_orders_order'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['template_id'], ['logistics_template.id'], name=op.f('fk_logistics_order_freight_template_id_logistics_template'), ondelete='SET NULL'),

@@ -1,8 +1,10 @@
 """The members' answer to the orders' ``orders_price_draft``: the level's
 discount, and this order's share of the points the buyer spends on the
-checkout (``Draft.points``), at the configured rate. Nothing is written here:
-the points are taken when the order is placed (``linking.order_placed``),
-under the conditional update that keeps the balance from going negative.
+checkout (``Draft.points``), at the configured rate; and to the logistics'
+``logistics_freight_waiver``: a level with free shipping ships free. Nothing
+is written here: the points are taken when the order is placed
+(``linking.order_placed``), under the conditional update that keeps the
+balance from going negative.
 
 A checkout of several merchants becomes several orders, and the points are
 spread over them. The largest share paid with points holds per order, not
@@ -51,6 +53,15 @@ def price_draft(draft):
     if wanted > 0:
         answers.extend(_points(draft, member, wanted))
     return answers
+
+
+def free_shipping_reason(channel, customer_ref):
+    """Why the buyer ships free (their level's privilege), or None."""
+    member = member_of_buyer(channel, customer_ref)
+    level = member.level if member is not None else None
+    if level is None or not level.free_shipping:
+        return None
+    return _("member level %(level)s ships free", level=level.name)
 
 
 def level_discount(goods, level, currency):
