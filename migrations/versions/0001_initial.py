@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 19:45:32.972634
+Create Date: 2026-11-26 19:52:39.717175
 
 """
 from alembic import op
@@ -872,7 +872,10 @@ def upgrade():
     sa.Column('batch', sa.String(length=40), nullable=False),
     sa.Column('max_uses', sa.Integer(), nullable=True),
     sa.Column('used_count', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=32), nullable=True),
+    sa.Column('customer_ref', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('(channel IS NULL) = (customer_ref IS NULL)', name=op.f('ck_promotions_coupon_code_ck_promotions_coupon_holder')),
     sa.CheckConstraint('used_count >= 0', name=op.f('ck_promotions_coupon_code_ck_promotions_coupon_used')),
     sa.ForeignKeyConstraint(['rule_id'], ['promotions_rule.id'], name=op.f('fk_promotions_coupon_code_rule_id_promotions_rule'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_promotions_coupon_code')),

@@ -41,7 +41,7 @@ def cart_of(draft, now=None):
         lines.append(CartLine(line.index, line.sku_id, product_id, categories, brand_id, merchant_id, line.qty,
                               Decimal(line.unit_price), quantize(line.unit_price * line.qty, draft.currency)))
     return Cart(draft.merchant_id, draft.currency, minor_unit(draft.currency), tuple(lines), now or utcnow(),
-                draft.customer_ref or "", frozenset(getattr(draft, "coupon_codes", ()) or ()))
+                draft.customer_ref or "", frozenset(getattr(draft, "coupon_codes", ()) or ()), draft.channel or "")
 
 
 def live_filter(now):
@@ -94,15 +94,17 @@ def views_of(rules, cart):
                 CouponCode.code.in_(cart.coupon_codes), CouponCode.rule_id.in_(ids))
                 .order_by(CouponCode.code)).scalars():
             codes.setdefault(code.rule_id, code)
-    return [rule_view(rule, used.get(rule.id, 0), codes.get(rule.id)) for rule in rules]
+    return [rule_view(rule, used.get(rule.id, 0), codes.get(rule.id), cart) for rule in rules]
 
 
-def rule_view(rule, customer_used=0, code=None):
-    """An engine ``RuleView`` of a ``Rule``."""
+def rule_view(rule, customer_used=0, code=None, cart=None):
+    """An engine ``RuleView`` of a ``Rule``; a presented ``code`` is checked
+    against the ``cart``'s customer when it was issued to one."""
     coupon = None
     if code is not None:
         spent = code.max_uses is not None and code.used_count >= code.max_uses
-        coupon = (code.code, code.id, "code_used_up" if spent else "")
+        bound = code.bound_to_other(cart.channel, cart.customer_ref) if cart is not None else False
+        coupon = (code.code, code.id, "code_bound" if bound else "code_used_up" if spent else "")
     budget_left = None if rule.budget is None else Decimal(rule.budget) - Decimal(rule.budget_used)
     uses_left = None if rule.usage_limit is None else rule.usage_limit - rule.used_count
     return RuleView(
