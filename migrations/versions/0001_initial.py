@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 19:52:39.717175
+Create Date: 2026-11-26 19:52:58.113336
 
 """
 from alembic import op
@@ -517,6 +517,27 @@ def upgrade():
     )
     with op.batch_alter_table('members_address', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_members_address_member_id'), ['member_id'], unique=False)
+
+    op.create_table('members_issued_code',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=True),
+    sa.Column('segment_id', sa.Integer(), nullable=True),
+    sa.Column('segment_name', sa.String(length=120), nullable=False),
+    sa.Column('offer_key', sa.String(length=80), nullable=False),
+    sa.Column('offer_label', sa.String(length=200), nullable=False),
+    sa.Column('code', sa.String(length=64), nullable=False),
+    sa.Column('issue_no', sa.Integer(), nullable=False),
+    sa.Column('issued_at', sa.DateTime(), nullable=False),
+    sa.Column('actor', sa.String(length=120), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members_member.id'], name=op.f('fk_members_issued_code_member_id_members_member')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_members_issued_code_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['segment_id'], ['members_segment.id'], name=op.f('fk_members_issued_code_segment_id_members_segment'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_members_issued_code')),
+    sa.UniqueConstraint('member_id', 'offer_key', 'issue_no', name='uq_members_issued_code_once')
+    )
+    with op.batch_alter_table('members_issued_code', schema=None) as batch_op:
+        batch_op.create_index('ix_members_issued_code_offer', ['offer_key', 'member_id'], unique=False)
 
     op.create_table('members_level_change',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1775,6 +1796,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_members_level_change_member_id'))
 
     op.drop_table('members_level_change')
+    with op.batch_alter_table('members_issued_code', schema=None) as batch_op:
+        batch_op.drop_index('ix_members_issued_code_offer')
+
+    op.drop_table('members_issued_code')
     with op.batch_alter_table('members_address', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_members_address_member_id'))
 

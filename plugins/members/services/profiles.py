@@ -12,7 +12,7 @@ from portal.audit import record
 from portal.extensions import db
 from portal.models import utcnow
 
-from ..models import Address, LevelChange, Member, MemberMerchant, MemberOrder, PointsEntry, Tag
+from ..models import Address, IssuedCode, LevelChange, Member, MemberMerchant, MemberOrder, PointsEntry, Tag
 from . import MembersError
 from .levels import entry_level
 
@@ -216,6 +216,8 @@ def export_member(actor, member):
                                 .order_by(PointsEntry.id)).scalars()
     levels = db.session.execute(select(LevelChange).where(LevelChange.member_id == member.id)
                                 .order_by(LevelChange.id)).scalars()
+    codes = db.session.execute(select(IssuedCode).where(IssuedCode.member_id == member.id)
+                               .order_by(IssuedCode.id)).scalars()
     record("members.member.export", target=f"member {member.id}", plugin="members", actor=actor,
            merchant_id=getattr(actor, "merchant_id", None))
     return {
@@ -235,6 +237,8 @@ def export_member(actor, member):
         "levels": [{"from": c.from_level.code if c.from_level else None,
                     "to": c.to_level.code if c.to_level else None, "reason": c.reason,
                     "at": c.created_at.isoformat()} for c in levels],
+        "codes": [{"offer": c.offer_label, "code": c.code, "segment": c.segment_name,
+                   "at": c.issued_at.isoformat()} for c in codes],
     }
 
 
