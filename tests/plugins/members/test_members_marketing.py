@@ -190,3 +190,15 @@ def test_another_merchants_segment_is_404(campaign, client, login_as):
     assert client.get(f"/members/segments/{segment.id}/issue?offer={campaign['key']}").status_code == 404
     assert client.post(f"/members/segments/{segment.id}/issue",
                        data={"offer": campaign["key"], "expected": "2"}).status_code == 404
+
+
+def test_a_platform_segment_offers_the_platforms_coupons_only(campaign, store, client, login_as, db):
+    operator = login_as("platform_operator")
+    segment = save_segment(operator, "Everyone in Guangdong", {"regions": ["CN-GD"]})
+    page = client.get(f"/members/segments/{segment.id}").get_data(as_text=True)
+    assert 'data-testid="nothing-on-offer"' in page and "create a platform coupon rule" in page
+    platform = create_rule(None, {"name": "Platform thanks", "kind": "coupon", "benefit": "amount", "amount": "3",
+                                  "scope": "store", "funder": "platform",
+                                  "starts_at": utcnow() - timedelta(hours=1)})
+    assert [o.key for o in offers_for(operator, segment)] == [f"promotions:{platform.id}"]
+    assert plan_issue(operator, segment, f"promotions:{platform.id}").to_issue == 2
