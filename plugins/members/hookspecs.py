@@ -34,3 +34,16 @@ def members_issue_offer(actor, merchant_id, key, holders):
     a ``ValueError`` whose message tells staff why not; nothing is issued
     then.
     """
+
+
+@hookspec
+def members_member_erased(channel, customer_ref):
+    """Called when staff erase a member on request, inside the erasure's
+    transaction, before the member's reference is replaced, for every plugin
+    enabled on the platform.
+
+    Args: channel and customer_ref, the reference the erased person's orders
+    carried.
+    Returns: nothing. A plugin that keeps something tied to that reference
+    (a code issued to the person) makes it anonymous and unusable.
+    """

@@ -64,3 +64,10 @@ def members_issue_offer(actor, merchant_id, key, holders):
     """One-use codes of a coupon rule, each bound to one member."""
     from .services.issuing import issue_to_customers
     return issue_to_customers(actor, merchant_id, key, holders)
+
+
+@hookimpl(optionalhook=True)
+def members_member_erased(channel, customer_ref):
+    """Codes issued to an erased member lose the person's reference and can no longer be used."""
+    from .services.issuing import forget_customer
+    forget_customer(channel, customer_ref)

@@ -29,7 +29,7 @@ from portal.models import utcnow
 from ..models import IssuedCode, Member
 from . import MembersError
 from .profiles import actor_name
-from .scope import scoped_members
+from .scope import scoped_members, visible_codes
 from .segments import SEGMENT, apply_rules, rules_of
 
 OFFERS_HOOK, ISSUE_HOOK = "members_marketing_offers", "members_issue_offer"
@@ -180,8 +180,9 @@ class SegmentChanged(MembersError):
         self.plan = plan
 
 
-def codes_of(member, limit=50):
-    """The codes issued to a member, newest first."""
-    return db.session.execute(select(IssuedCode).where(IssuedCode.member_id == member.id)
+def codes_of(member, user=None, limit=50):
+    """The codes issued to a member that the user may see, newest first: a
+    merchant's staff see the codes their stores issued, not another store's
+    (nor the platform's); the platform sees all."""
+    return db.session.execute(visible_codes(select(IssuedCode).where(IssuedCode.member_id == member.id), user)
                               .order_by(IssuedCode.id.desc()).limit(limit)).scalars().all()
-

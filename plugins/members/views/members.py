@@ -112,7 +112,7 @@ class MembersView(PortalView):
         changes = db.session.execute(select(LevelChange).where(LevelChange.member_id == member.id)
                                      .order_by(LevelChange.id.desc()).limit(HISTORY)).scalars().all()
         return self.render("members/detail.html", member=member, orders=orders, points=points, changes=changes,
-                           codes=codes_of(member),
+                           codes=codes_of(member, _actor()),
                            kinds=ENTRY_KINDS, reasons=CHANGE_REASONS, levels=ladder(), error=error, done=done,
                            can_write=self.can("write"), can_manage=self.can("manage"),
                            can_points=self.can("write", "members.points"),

@@ -3,9 +3,12 @@ marketing (their extension points ``members_marketing_offers`` and
 ``members_issue_offer``): each customer gets a new one-use code of a coupon
 rule, bound to their ``(channel, customer_ref)`` as orders carry it, so at
 checkout the code works for that customer only. The members record which
-member got which code; the promotions keep the codes and their uses."""
+member got which code; the promotions keep the codes and their uses, and
+forget the person's reference when the member is erased."""
+import uuid
+
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from portal import access
 from portal.audit import record
@@ -18,6 +21,7 @@ from .errors import PromotionsError
 from .rules import state_of
 
 PREFIX = "promotions:"
+ERASED = "~erased"
 
 
 class IssueRefused(PromotionsError, ValueError):
@@ -93,3 +97,14 @@ def _holder(holder):
         raise IssueRefused(_("%(holder)r is not a customer a code can be issued to (channel and reference).",
                              holder=holder))
     return channel, customer_ref
+
+
+def forget_customer(channel, customer_ref):
+    """Codes issued to ``(channel, customer_ref)`` are bound to a random
+    stand-in instead: the person's reference is gone and nobody can present
+    the codes any more; their uses and batches still add up."""
+    stand_in = f"{ERASED}-{uuid.uuid4().hex}"
+    return db.session.execute(update(CouponCode).where(CouponCode.channel == channel,
+                                                       CouponCode.customer_ref == customer_ref)
+                              .values(channel=ERASED, customer_ref=stand_in)
+                              .execution_options(synchronize_session="fetch")).rowcount

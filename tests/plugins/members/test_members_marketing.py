@@ -202,3 +202,29 @@ def test_a_platform_segment_offers_the_platforms_coupons_only(campaign, store, c
                                   "starts_at": utcnow() - timedelta(hours=1)})
     assert [o.key for o in offers_for(operator, segment)] == [f"promotions:{platform.id}"]
     assert plan_issue(operator, segment, f"promotions:{platform.id}").to_issue == 2
+
+
+def test_another_store_of_the_same_member_does_not_see_the_code(campaign, store, client, login_as, db):
+    issue(campaign["admin"], campaign["segment"], campaign["key"])
+    member = campaign["people"]["MK-YES1"]
+    place_for(store, "MK-YES1", lines=[(store.x.id, 1)])  # the member buys from the other store too
+    code = _codes(member)[0].code
+    login_as("merchant_admin", store.other)
+    page = client.get(f"/members/{member.id}").get_data(as_text=True)
+    assert page.count("MK-YES1") and code not in page and "No code issued yet." in page
+    assert client.get(f"/members/{member.id}/export").json["codes"] == []
+    client.get("/logout")
+    login_as("platform_admin")
+    assert code in client.get(f"/members/{member.id}").get_data(as_text=True)
+
+
+def test_erasing_a_member_makes_their_codes_anonymous_and_unusable(campaign, store, db):
+    issue(campaign["admin"], campaign["segment"], campaign["key"])
+    member = campaign["people"]["MK-YES1"]
+    code = _codes(member)[0].code
+    erase_member(create_user("platform_admin"), member)
+    row = db.session.execute(select(CouponCode).where(CouponCode.code == code)).scalar_one()
+    assert row.channel == "~erased" and "MK-YES1" not in row.customer_ref
+    order = place(None, "portal", buyer(), [(store.b.id, 1)], "MK-YES1", coupon_codes=[code]).orders[0]
+    assert order.total == Decimal("10.00")  # the old reference no longer unlocks it
+    assert [c.code for c in _codes(member)] == [code]  # which code the member had stays on record
