@@ -7,8 +7,12 @@ linked to a member; a member has from none to several orders):
    and filtered, for the platform and for a merchant's admin.
 2. A segment count (several rules at once, the live count's query): p50/p95.
 3. The full RFM recompute (figures from the linked orders, then the scores
-   and groups): its time, and the peak memory of the Python process
-   (tracemalloc) and its resident size, to show the work stays in the database.
+   and groups), run in a fresh process: its time, the Python peak
+   (tracemalloc) and that process's peak resident size (max RSS), to show
+   the work stays in the database.
+
+Seeding is bulk: Core INSERTs of 20,000 rows per statement (orders through
+``bench_orders.seed_orders``), never the ORM row by row.
 
 Prints figures; asserts nothing.
 
@@ -19,6 +23,7 @@ PostgreSQL: PORTAL_BENCH_DATABASE_URL, else the database portal_bench on the
 local server (created when missing). Every table in it is dropped first.
 """
 import argparse
+import multiprocessing
 import os
 import random
 import resource
@@ -27,7 +32,6 @@ import tempfile
 import time
 import tracemalloc
 from datetime import timedelta
-from decimal import Decimal
 
 os.environ.setdefault("PORTAL_ARGON2_PROFILE", "test")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -61,7 +65,8 @@ def parse_args():
 
 def seed_members(app, count):
     """The ladder, ``count`` members and a link from every order to one of
-    them (skewed: some members order often, a third never), bulk inserts."""
+    them (skewed: some members order often, a third never): Core inserts of
+    ``BATCH`` rows per statement, the merchant links in one INSERT ... SELECT."""
     started = time.perf_counter()
     rng = random.Random(8)
     with app.app_context():
@@ -83,14 +88,9 @@ def seed_members(app, count):
             if member_id % 5 == 0:
                 tags.append({"member_id": member_id, "tag": ("vip", "newsletter", "wholesale")[member_id % 3]})
             if len(rows) == BATCH:
-                db.session.execute(insert(Member), rows)
-                rows.clear()
-        for chunk in (rows, tags):
-            if chunk:
-                db.session.execute(insert(Member if chunk is rows else Tag), chunk)
-        db.session.commit()
+                _insert(Member, rows, tags)
+        _insert(Member, rows, tags)
         _link_orders(rng, count)
-        db.session.commit()  # ends the read the links were made from, so the session may write again
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("SELECT setval(pg_get_serial_sequence('members_member', 'id'), "
                                     "(SELECT max(id) FROM members_member))"))
@@ -103,38 +103,61 @@ def seed_members(app, count):
     return time.perf_counter() - started
 
 
-def _link_orders(rng, members):
-    """Each order to a member among the first two thirds (a Pareto-like skew)."""
-    active = max(1, members * 2 // 3)
-    seen = set()
-    links, merchants = [], []
-    query = select(Order.id, Order.merchant_id, Order.placed_at, Order.total, Order.state).order_by(Order.id)
-    for order_id, merchant_id, placed_at, total, state in db.session.execute(query).yield_per(BATCH):
-        member_id = 1 + int(active * rng.random() ** 2)
-        links.append({"order_id": order_id, "member_id": member_id, "merchant_id": merchant_id,
-                      "placed_at": placed_at, "total": total, "cancelled": state == "cancelled", "refunded": 0,
-                      "growth": 0, "points_earned": 0, "points_spent": 0, "points_reversed": 0})
-        if (member_id, merchant_id) not in seen:
-            seen.add((member_id, merchant_id))
-            merchants.append({"member_id": member_id, "merchant_id": merchant_id})
-        if len(links) == BATCH:
-            _flush(links, merchants)
-    _flush(links, merchants)
-
-
-def _flush(links, merchants):
+def _insert(model, rows, tags=None):
+    """One Core INSERT of the rows (and the tags beside them), committed; the lists are emptied."""
     with db.engine.begin() as conn:
-        if links:
-            conn.execute(insert(MemberOrder), links)
-        if merchants:
-            conn.execute(insert(MemberMerchant), merchants)
-    links.clear()
-    merchants.clear()
+        if rows:
+            conn.execute(insert(model.__table__), rows)
+        if tags:
+            conn.execute(insert(Tag.__table__), tags)
+    rows.clear()
+    if tags is not None:
+        tags.clear()
 
 
-def measure_rfm(app):
-    """One full recompute: wall time, Python peak (tracemalloc), resident size."""
+def _link_orders(rng, members):
+    """Each order to a member among the first two thirds (a Pareto-like
+    skew), read in batches by id (no cursor left open across the writes);
+    then the members' merchants, computed by the database."""
+    active = max(1, members * 2 // 3)
+    links, last = [], 0
+    while True:
+        batch = db.session.execute(select(Order.id, Order.merchant_id, Order.placed_at, Order.total, Order.state)
+                                   .where(Order.id > last).order_by(Order.id).limit(BATCH)).all()
+        db.session.commit()
+        if not batch:
+            break
+        for order_id, merchant_id, placed_at, total, state in batch:
+            links.append({"order_id": order_id, "member_id": 1 + int(active * rng.random() ** 2),
+                          "merchant_id": merchant_id, "placed_at": placed_at, "total": total,
+                          "cancelled": state == "cancelled", "refunded": 0, "growth": 0, "points_earned": 0,
+                          "points_spent": 0, "points_reversed": 0})
+        last = batch[-1][0]
+        _insert(MemberOrder, links)
+    with db.engine.begin() as conn:
+        conn.execute(insert(MemberMerchant.__table__).from_select(
+            ["member_id", "merchant_id"], select(MemberOrder.member_id, MemberOrder.merchant_id).distinct()))
+
+
+def measure_rfm(url, tmp):
+    """One full recompute in a fresh process (spawned, so its resident size
+    is the recompute's, not the seeding's): wall time, Python peak
+    (tracemalloc), the process's peak resident size, and the groups."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        seconds, message, peak, rss, groups = pool.apply(_recompute_rfm, (url, tmp))
+    print(f"\nRFM recompute: {seconds:.1f}s ({message}); Python peak {peak / 2**20:.1f} MiB "
+          f"(tracemalloc), peak resident {rss:.0f} MiB (the process that ran it, max RSS)")
+    print("groups: " + ", ".join(f"{g or 'no orders'} {n:,}" for g, n in sorted(groups, key=lambda r: str(r[0]))))
+
+
+def _recompute_rfm(url, tmp):
+    """In the spawned process: the portal on the seeded database (not emptied), one recompute."""
     from plugins.members.services.rfm import recompute
+    from portal import create_app
+    from portal.config import _engine_options
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(url),
+                      "SECRET_KEY": "bench", "INSTANCE_PATH": os.path.join(tmp, "instance")})
     with app.app_context():
         tracemalloc.start()
         started = time.perf_counter()
@@ -142,11 +165,11 @@ def measure_rfm(app):
         seconds = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        groups = db.session.execute(select(Member.rfm_group, func.count()).group_by(Member.rfm_group)).all()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\nRFM recompute: {seconds:.1f}s ({message}); Python peak {peak / 2**20:.1f} MiB "
-          f"(tracemalloc), process peak resident {rss:.0f} MiB")
-    print("groups: " + ", ".join(f"{g or 'no orders'} {n:,}" for g, n in sorted(groups, key=lambda r: str(r[0]))))
+        groups = [tuple(row) for row in db.session.execute(select(Member.rfm_group, func.count())
+                                                           .group_by(Member.rfm_group)).all()]
+        db.session.remove()
+        db.engine.dispose()
+    return seconds, message, peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, groups
 
 
 def page_cases(app):
@@ -213,12 +236,17 @@ def main():
             print(f"{args.orders:,} orders seeded in {seconds:.0f}s")
             seconds = seed_members(app, args.members)
             print(f"{args.members:,} members seeded and linked in {seconds:.0f}s")
-            measure_rfm(app)
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()  # the recompute's process has the database to itself
+            measure_rfm(url, tmp)
             measure_pages(app, args)
             measure_counts(app, args)
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"\nthis process (seeding, pages, counts): peak resident {rss:.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 19:34:30.504767
+Create Date: 2026-11-26 20:13:12.767137
 
 """
 from alembic import op
@@ -518,6 +518,27 @@ def upgrade():
     with op.batch_alter_table('members_address', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_members_address_member_id'), ['member_id'], unique=False)
 
+    op.create_table('members_issued_code',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('merchant_id', sa.Integer(), nullable=True),
+    sa.Column('segment_id', sa.Integer(), nullable=True),
+    sa.Column('segment_name', sa.String(length=120), nullable=False),
+    sa.Column('offer_key', sa.String(length=80), nullable=False),
+    sa.Column('offer_label', sa.String(length=200), nullable=False),
+    sa.Column('code', sa.String(length=64), nullable=False),
+    sa.Column('issue_no', sa.Integer(), nullable=False),
+    sa.Column('issued_at', sa.DateTime(), nullable=False),
+    sa.Column('actor', sa.String(length=120), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members_member.id'], name=op.f('fk_members_issued_code_member_id_members_member')),
+    sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_members_issued_code_merchant_id_portal_merchant')),
+    sa.ForeignKeyConstraint(['segment_id'], ['members_segment.id'], name=op.f('fk_members_issued_code_segment_id_members_segment'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_members_issued_code')),
+    sa.UniqueConstraint('member_id', 'offer_key', 'issue_no', name='uq_members_issued_code_once')
+    )
+    with op.batch_alter_table('members_issued_code', schema=None) as batch_op:
+        batch_op.create_index('ix_members_issued_code_offer', ['offer_key', 'member_id'], unique=False)
+
     op.create_table('members_level_change',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=False),
@@ -872,7 +893,10 @@ def upgrade():
     sa.Column('batch', sa.String(length=40), nullable=False),
     sa.Column('max_uses', sa.Integer(), nullable=True),
     sa.Column('used_count', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=32), nullable=True),
+    sa.Column('customer_ref', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('(channel IS NULL) = (customer_ref IS NULL)', name=op.f('ck_promotions_coupon_code_ck_promotions_coupon_holder')),
     sa.CheckConstraint('used_count >= 0', name=op.f('ck_promotions_coupon_code_ck_promotions_coupon_used')),
     sa.ForeignKeyConstraint(['rule_id'], ['promotions_rule.id'], name=op.f('fk_promotions_coupon_code_rule_id_promotions_rule'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_promotions_coupon_code')),
@@ -956,6 +980,7 @@ def upgrade():
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('skus', sa.String(length=1000), nullable=False),
     sa.Column('explanation', sa.String(length=500), nullable=False),
+    sa.Column('waived_by', sa.String(length=300), nullable=False),
     sa.ForeignKeyConstraint(['merchant_id'], ['portal_merchant.id'], name=op.f('fk_logistics_order_freight_merchant_id_portal_merchant')),
     sa.ForeignKeyConstraint(['order_id'], ['orders_order.id'], name=op.f('fk_logistics_order_freight_order_id_orders_order'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['template_id'], ['logistics_template.id'], name=op.f('fk_logistics_order_freight_template_id_logistics_template'), ondelete='SET NULL'),
@@ -1771,6 +1796,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_members_level_change_member_id'))
 
     op.drop_table('members_level_change')
+    with op.batch_alter_table('members_issued_code', schema=None) as batch_op:
+        batch_op.drop_index('ix_members_issued_code_offer')
+
+    op.drop_table('members_issued_code')
     with op.batch_alter_table('members_address', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_members_address_member_id'))
 

@@ -13,7 +13,8 @@
   further block of units and its fee, free-shipping thresholds, or
   ``no_delivery``.
 - ``OrderFreight``: the freight an order was charged and why, one row per
-  group of lines charged together (its template, zone, units and fee).
+  group of lines charged together (its template, zone, units and fee), and
+  ``waived_by``: why the buyer shipped free when a plugin waived the freight.
 - ``Tracking`` / ``TrackingEvent``: a shipment's link to a carrier, its last
   tracking status, and its timeline. ``external_id`` is the carrier's id for
   an event: the same event pushed twice is stored once.
@@ -136,6 +137,7 @@ class OrderFreight(db.Model):
     currency = db.Column(db.String(3), nullable=False)
     skus = db.Column(db.String(1000), nullable=False, default="")
     explanation = db.Column(db.String(500), nullable=False, default="")
+    waived_by = db.Column(db.String(300), nullable=False, default="")  # why the buyer shipped free, or ""
 
     __table_args__ = (Index("ix_logistics_order_freight_order", "order_id"),)
 

@@ -44,6 +44,13 @@ def orders_price_draft(draft):
     return price_draft(draft)
 
 
+@hookimpl(optionalhook=True)
+def logistics_freight_waiver(channel, customer_ref):
+    """The member's level ships free (optional: logistics may not be installed)."""
+    from .services.pricing import free_shipping_reason
+    return free_shipping_reason(channel, customer_ref)
+
+
 @hookimpl
 def portal_template_slot(slot, context):
     """The member on an order's page; the points field of the staff order form."""

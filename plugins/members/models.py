@@ -16,6 +16,10 @@
   balance once the entry was written.
 - ``LevelChange``: the history of a member's levels.
 - ``Segment``: rules (JSON) selecting members, owned by a merchant or the platform.
+- ``IssuedCode``: a code another plugin issued to a member for targeted
+  marketing (a coupon of the promotions), from which segment, when and by
+  whom; ``issue_no`` counts a member's codes of one offer, so issuing the same
+  offer twice never gives a member a second code unless staff ask for it.
 """
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 
@@ -210,4 +214,25 @@ class Segment(db.Model):
         return self.name
 
 
-MODELS = [Level, Member, MemberMerchant, MemberOrder, Tag, Address, PointsEntry, LevelChange, Segment]
+class IssuedCode(db.Model):
+    __tablename__ = "members_issued_code"
+
+    id = db.Column(db.Integer, primary_key=True)
+    member_id = db.Column(db.Integer, db.ForeignKey("members_member.id"), nullable=False)
+    merchant_id = db.Column(db.Integer, db.ForeignKey("portal_merchant.id"))  # the segment's store; None: platform
+    segment_id = db.Column(db.Integer, db.ForeignKey("members_segment.id", ondelete="SET NULL"))
+    segment_name = db.Column(db.String(120), nullable=False, default="")
+    offer_key = db.Column(db.String(80), nullable=False)  # the offering plugin's key: "promotions:12"
+    offer_label = db.Column(db.String(200), nullable=False, default="")
+    code = db.Column(db.String(64), nullable=False)
+    issue_no = db.Column(db.Integer, nullable=False, default=1)
+    issued_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    actor = db.Column(db.String(120), nullable=False, default="system")
+
+    __table_args__ = (
+        UniqueConstraint("member_id", "offer_key", "issue_no", name="uq_members_issued_code_once"),
+        Index("ix_members_issued_code_offer", "offer_key", "member_id"),
+    )
+
+
+MODELS = [Level, Member, MemberMerchant, MemberOrder, Tag, Address, PointsEntry, LevelChange, Segment, IssuedCode]

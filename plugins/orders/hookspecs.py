@@ -14,8 +14,12 @@ def orders_price_draft(draft):
     Args: draft, a ``plugins.orders.services.pricing.Draft``: the merchant, the
     currency, the buyer's region (``CN-GD``), the channel and customer
     reference, the coupon codes the buyer presented (``coupon_codes``), the loyalty
-    ``points`` the buyer asks to spend (0: none), and ``lines`` (index, SKU id and code, title, quantity, list
-    price per unit, currency). Do not change it; it is frozen.
+    ``points`` the buyer asks to spend on the whole checkout (0: none; every part
+    carries the same number), ``parts`` (``(merchant_id, list_total)`` of every
+    merchant's part of the checkout, this one included, so a plugin can spread a
+    checkout-wide amount over the orders and answer this part's share), and
+    ``lines`` (index, SKU id and code, title, quantity, list price per unit,
+    currency). Do not change it; it is frozen.
     Returns: an iterable of ``plugins.orders.services.pricing.Adjustment``
     (``source``: the plugin's own name; ``kind``: discount, freight, points,
     tax...; ``reason``: a sentence for the buyer and staff; ``amount``: a signed

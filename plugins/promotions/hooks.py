@@ -49,3 +49,25 @@ def portal_demo_data(merchants, echo):
     """Live rules of every kind for the demo merchants and the platform."""
     from .demo import load_demo
     load_demo(merchants, echo)
+
+
+@hookimpl(optionalhook=True)
+def members_marketing_offers(actor, merchant_id):
+    """The coupon rules whose codes the user may issue to a segment's members
+    (optional: the members may not be installed)."""
+    from .services.issuing import offers
+    return offers(actor, merchant_id)
+
+
+@hookimpl(optionalhook=True)
+def members_issue_offer(actor, merchant_id, key, holders):
+    """One-use codes of a coupon rule, each bound to one member."""
+    from .services.issuing import issue_to_customers
+    return issue_to_customers(actor, merchant_id, key, holders)
+
+
+@hookimpl(optionalhook=True)
+def members_member_erased(channel, customer_ref):
+    """Codes issued to an erased member lose the person's reference and can no longer be used."""
+    from .services.issuing import forget_customer
+    forget_customer(channel, customer_ref)

@@ -10,7 +10,8 @@
   or merchant it covers (``store`` for everything): the engine finds the rules
   a cart can match through this index instead of reading every live rule.
 - ``CouponCode``: a code of a coupon rule: the shared one, or one of a
-  generated batch, with its own use counter.
+  generated batch, with its own use counter; a code issued to one customer
+  (``channel`` and ``customer_ref`` set) works for that customer only.
 - ``CustomerUse``: uses (coupons) or units (flash sales) a customer took of a
   rule, for the per-customer caps.
 - ``OrderRecord``: what the engine decided for an order when it was placed:
@@ -127,14 +128,22 @@ class CouponCode(db.Model):
     batch = db.Column(db.String(40), nullable=False, default="")  # "" for the rule's shared code
     max_uses = db.Column(db.Integer)  # None: limited only by the rule's caps
     used_count = db.Column(db.Integer, nullable=False, default=0)
+    # the one customer the code was issued to (as orders carry them at checkout); None: anyone
+    channel = db.Column(db.String(32))
+    customer_ref = db.Column(db.String(64))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     rule = db.relationship(Rule)
 
     __table_args__ = (
         CheckConstraint("used_count >= 0", name="ck_promotions_coupon_used"),
+        CheckConstraint("(channel IS NULL) = (customer_ref IS NULL)", name="ck_promotions_coupon_holder"),
         Index("ix_promotions_coupon_rule", "rule_id", "batch", "id"),
     )
+
+    def bound_to_other(self, channel, customer_ref):
+        """Was the code issued to a customer other than ``(channel, customer_ref)``?"""
+        return self.customer_ref is not None and (self.channel, self.customer_ref) != (channel, customer_ref)
 
 
 class CustomerUse(db.Model):

@@ -1,11 +1,18 @@
 """Freight as part of an order's price: the answer to ``orders_price_draft``
 (one freight adjustment per group of lines, or the order refused when a line
-cannot be delivered), and the breakdown kept on the placed order."""
+cannot be delivered), and the breakdown kept on the placed order.
+
+A buyer may ship free by a privilege another plugin grants (a member level):
+logistics asks its extension point ``logistics_freight_waiver`` and, given a
+reason, adds one adjustment taking the freight back to zero. Logistics never
+learns what a level is, and the other plugin never computes freight."""
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from plugins.orders.models import Adjustment as OrderAdjustment
 from plugins.orders.models import Checkout, Order
 from plugins.orders.services import Adjustment, InvalidField
+from portal import plugins
 from portal.extensions import db
 
 from ..models import OrderFreight
@@ -22,9 +29,26 @@ def price_draft(draft):
     result = freight.quote(draft.merchant_id, draft.region, items, draft.currency)
     if result.refused:
         raise InvalidField("region", result.refusal())
-    return [Adjustment(SOURCE, KIND, _("Freight (%(template)s) to %(region)s: %(why)s", template=c.template_name,
-                                       region=draft.region, why=c.explanation), c.amount)
-            for c in result.charges]
+    answers = [Adjustment(SOURCE, KIND, _("Freight (%(template)s) to %(region)s: %(why)s",
+                                          template=c.template_name, region=draft.region, why=c.explanation),
+                          c.amount) for c in result.charges]
+    reason = waiver(draft.merchant_id, draft.channel, draft.customer_ref) if result.total > 0 else None
+    if reason:
+        # the charges stay visible; one adjustment takes them back, so the freight nets to exactly zero
+        answers.append(Adjustment(SOURCE, KIND, waiver_text(reason), -result.total))
+    return answers
+
+
+def waiver(merchant_id, channel, customer_ref):
+    """The first reason an enabled plugin gives for this buyer shipping free, or None."""
+    reasons = plugins.call("logistics_freight_waiver", merchant_id=merchant_id, channel=channel or "",
+                           customer_ref=customer_ref or "")
+    return next((str(r) for r in reasons if r), None)
+
+
+def waiver_text(reason):
+    """The waiver adjustment's reason, as the buyer and staff read it."""
+    return _("Free shipping: %(why)s", why=reason)
 
 
 def record_breakdown(order_id):
@@ -35,12 +59,21 @@ def record_breakdown(order_id):
     items = freight.items_for((line.position, line.sku_id, line.sku_code, line.title, line.qty, line.unit_price)
                               for line in order.lines)
     result = freight.quote(order.merchant_id, region, items, order.currency)
+    waived = _waived(order.id)
     for c in result.charges:
         db.session.add(OrderFreight(order_id=order.id, merchant_id=order.merchant_id, template_id=c.template_id,
                                     template_name=c.template_name, region=region, zone=c.zone, basis=c.basis,
                                     units=c.units, amount=c.amount, currency=order.currency,
-                                    skus=" ".join(c.skus)[:1000], explanation=c.explanation[:500]))
+                                    skus=" ".join(c.skus)[:1000], explanation=c.explanation[:500],
+                                    waived_by=waived[:300]))
     db.session.flush()
+
+
+def _waived(order_id):
+    """The reason of the order's freight waiver as it was priced, or ""."""
+    return db.session.execute(select(OrderAdjustment.reason).where(
+        OrderAdjustment.order_id == order_id, OrderAdjustment.source == SOURCE, OrderAdjustment.kind == KIND,
+        OrderAdjustment.amount < 0)).scalar() or ""
 
 
 def breakdown_of(order):

@@ -7,14 +7,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from plugins.orders.models import Checkout, Order
-from portal import access
+from portal import access, plugins
 from portal.audit import record
 from portal.extensions import db
 from portal.models import utcnow
 
-from ..models import Address, LevelChange, Member, MemberMerchant, MemberOrder, PointsEntry, Tag
+from ..models import Address, IssuedCode, LevelChange, Member, MemberMerchant, MemberOrder, PointsEntry, Tag
 from . import MembersError
 from .levels import entry_level
+from .scope import visible_codes
 
 STAFF_CHANNEL = "portal"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -216,6 +217,8 @@ def export_member(actor, member):
                                 .order_by(PointsEntry.id)).scalars()
     levels = db.session.execute(select(LevelChange).where(LevelChange.member_id == member.id)
                                 .order_by(LevelChange.id)).scalars()
+    codes = db.session.execute(visible_codes(select(IssuedCode).where(IssuedCode.member_id == member.id), actor)
+                               .order_by(IssuedCode.id)).scalars()
     record("members.member.export", target=f"member {member.id}", plugin="members", actor=actor,
            merchant_id=getattr(actor, "merchant_id", None))
     return {
@@ -235,15 +238,18 @@ def export_member(actor, member):
         "levels": [{"from": c.from_level.code if c.from_level else None,
                     "to": c.to_level.code if c.to_level else None, "reason": c.reason,
                     "at": c.created_at.isoformat()} for c in levels],
+        "codes": [{"offer": c.offer_label, "code": c.code, "segment": c.segment_name,
+                   "at": c.issued_at.isoformat()} for c in codes],
     }
 
 
 def erase_member(actor, member, now=None):
     """Anonymise the person on request (``members.member`` manage): the
     profile's contact details, notes, tags and addresses, and the buyer
-    details on the member's orders, are wiped; the orders, their lines,
-    amounts and the points and level history stay, so every figure still adds
-    up. Audited; cannot be undone."""
+    details on the member's orders, are wiped, and other plugins forget
+    what they tied to the person's reference (``members_member_erased``);
+    the orders, their lines, amounts and the points and level history stay,
+    so every figure still adds up. Audited; cannot be undone."""
     access.require("members.member", "manage", actor)
     if member.erased_at is not None:
         raise MembersError(_("This member was erased already."))
@@ -253,6 +259,8 @@ def erase_member(actor, member, now=None):
     db.session.execute(update(Checkout).where(Checkout.id.in_(checkout_ids)).values(
         buyer_name=_("Erased member"), buyer_phone="", buyer_email="", customer_ref="", ship_address="-",
         ship_city="", ship_district="", ship_postcode=""), execution_options={"synchronize_session": False})
+    # what other plugins tied to the person's reference (codes issued to them) goes with it
+    plugins.call("members_member_erased", channel=member.channel, customer_ref=member.customer_ref)
     member.name, member.phone, member.email, member.notes = _("Erased member"), "", "", ""
     member.customer_ref = f"{ERASED}-{member.id}"  # a new order under the old reference makes a new profile
     member.marketing_consent, member.consent_changed_at = False, now

@@ -8,7 +8,7 @@ from sqlalchemy import false, select
 from portal import access
 from portal.extensions import db
 
-from ..models import Member, MemberMerchant
+from ..models import IssuedCode, Member, MemberMerchant
 
 MEMBER = "members.member"
 
@@ -27,6 +27,14 @@ def scoped_members(query, level="read", user=None):
     if not ids:
         return query.where(false())
     return query.where(Member.id.in_(select(MemberMerchant.member_id).where(MemberMerchant.merchant_id.in_(ids))))
+
+
+def visible_codes(query, user=None):
+    """Narrow a select over ``IssuedCode`` to the codes the user's stores
+    issued (all of them for the platform): a member shared by two stores
+    does not show one store's coupons to the other."""
+    ids = merchant_ids("read", user)
+    return query if ids is None else query.where(IssuedCode.merchant_id.in_(ids))
 
 
 def reachable(member_id, level="read", user=None):

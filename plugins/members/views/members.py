@@ -1,6 +1,6 @@
 """Members: the list (search, filters, sorting, pages without a count) and
-one member's page: profile, orders, points and level history, with the
-edit, points adjustment, level, export and erasure actions."""
+one member's page: profile, orders, points, codes issued to them and level
+history, with the edit, points adjustment, level, export and erasure actions."""
 import json
 
 from flask import Response, flash, redirect, request, url_for
@@ -19,6 +19,7 @@ from portal.views import PortalView
 from ..models import ENTRY_KINDS, CHANGE_REASONS, Level, LevelChange, Member, MemberOrder, PointsEntry
 from ..services import MembersError
 from ..services.levels import ladder, set_level
+from ..services.marketing import codes_of
 from ..services.points import adjust
 from ..services.profiles import (InvalidMember, create_member, erase_member, export_member, mask_email,
                                  mask_phone, sees_contacts, update_member)
@@ -111,6 +112,7 @@ class MembersView(PortalView):
         changes = db.session.execute(select(LevelChange).where(LevelChange.member_id == member.id)
                                      .order_by(LevelChange.id.desc()).limit(HISTORY)).scalars().all()
         return self.render("members/detail.html", member=member, orders=orders, points=points, changes=changes,
+                           codes=codes_of(member, _actor()),
                            kinds=ENTRY_KINDS, reasons=CHANGE_REASONS, levels=ladder(), error=error, done=done,
                            can_write=self.can("write"), can_manage=self.can("manage"),
                            can_points=self.can("write", "members.points"),

@@ -1,16 +1,23 @@
 """Segments: saved rules with a live count as they change (HTMX), the RFM
-groups as a chart, and the CSV export of a segment's consenting members."""
+groups as a chart, the CSV export of a segment's consenting members, and
+what another plugin offers (a coupon) issued to its members after a
+confirmation that says how many get it."""
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal.access import AccessDenied
 from portal.extensions import db
 from portal.views import PortalView
 
 from ..models import Segment
+from ..services import MembersError
 from ..services.levels import ladder
+from ..services import marketing
+from ..services.marketing import SegmentChanged
 from ..services.rfm import GROUPS, group_counts
 from ..services.scope import scoped_members
 from ..services.segments import (InvalidRules, count, delete_segment, export_csv, parse_rules, rules_of,
@@ -45,8 +52,6 @@ class SegmentsView(PortalView):
         return self._form(self._segment(segment_id))
 
     def _form(self, segment):
-        rules, errors = (rules_of(segment) if segment else {}), {}
-        name = segment.name if segment else ""
         if request.method == "POST":
             if not self.can("write"):
                 abort(403)
@@ -59,12 +64,19 @@ class SegmentsView(PortalView):
                 return redirect(url_for(".edit", segment_id=segment.id))
             except InvalidRules as exc:
                 db.session.rollback()
-                errors = exc.errors
-                rules = _raw_rules(request.form)
+                return self._page(segment, name, _raw_rules(request.form), exc.errors)
+        return self._page(segment)
+
+    def _page(self, segment, name=None, rules=None, errors=None, issue_error=""):
+        """The segment's form with its count, and what can be issued to its members."""
+        name = (segment.name if segment else "") if name is None else name
+        rules = (rules_of(segment) if segment else {}) if rules is None else rules
+        errors = errors or {}
         total = None if errors else count(rules)
+        offers = marketing.offers_for(_actor(), segment) if segment else None
         return self.render("members/segment_form.html", segment=segment, name=name, rules=rules, errors=errors,
                            total=total, levels=ladder(), groups=GROUPS, can_write=self.can("write"),
-                           can_manage=self.can("manage"))
+                           can_manage=self.can("manage"), offers=offers, issue_error=issue_error)
 
     @expose("/count", methods=["POST"])
     def live_count(self):
@@ -86,6 +98,34 @@ class SegmentsView(PortalView):
         db.session.commit()
         return Response("\ufeff" + body, mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename=segment-{segment.id}.csv"})
+
+    @expose("/<int:segment_id>/issue", methods=["GET", "POST"])
+    def issue(self, segment_id):
+        """Say who would get a code of the chosen offer (GET, or a POST not
+        confirmed with the count shown), then issue it (POST, confirmed)."""
+        segment = self._segment(segment_id)
+        if not marketing.issuing_exists(segment):
+            abort(404)
+        form = request.form if request.method == "POST" else request.args
+        key, again, expected = form.get("offer", ""), form.get("again") == "1", form.get("expected", "")
+        try:
+            if request.method == "POST" and expected.isdigit():
+                plan = marketing.issue(_actor(), segment, key, again, int(expected))
+                db.session.commit()
+                flash(ngettext("%(num)d code of %(offer)s issued.", "%(num)d codes of %(offer)s issued.",
+                               plan.to_issue, offer=plan.offer.label), "success")
+                return redirect(url_for(".edit", segment_id=segment.id))
+            plan = marketing.plan_issue(_actor(), segment, key, again)
+        except SegmentChanged as exc:
+            db.session.rollback()
+            return self.render("members/segment_issue.html", segment=segment, plan=exc.plan, error=str(exc))
+        except MembersError as exc:
+            db.session.rollback()
+            return self._page(segment, issue_error=str(exc))
+        except AccessDenied:
+            db.session.rollback()
+            raise
+        return self.render("members/segment_issue.html", segment=segment, plan=plan, error="")
 
     @expose("/<int:segment_id>/delete", methods=["POST"])
     def delete(self, segment_id):

@@ -9,7 +9,7 @@ placements take their row locks in one global order and cannot deadlock."""
 import re
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -142,8 +142,9 @@ def clean_coupon_codes(codes):
 def build_drafts(actor, lines, region, channel="", customer_ref="", coupon_codes=(), points=0):
     """One ``Draft`` per merchant (by merchant id) from raw lines, each with the
     checkout line numbers of its lines; validates SKUs, shelf, merchant and
-    currency. ``[(draft, [line number, ...])]``. The ``points`` the buyer
-    spends go to the first merchant's part (a checkout is paid once)."""
+    currency. ``[(draft, [line number, ...])]``. Every draft carries the
+    ``points`` the buyer spends on the whole checkout and the checkout's
+    ``parts``, so the plugin taking points spreads them over the orders."""
     parsed = parse_lines(lines)
     rows = {sku.id: (sku, product) for sku, product in db.session.execute(
         select(Sku, Product).join(Product, Product.id == Sku.product_id)
@@ -161,15 +162,17 @@ def build_drafts(actor, lines, region, channel="", customer_ref="", coupon_codes
             raise MixedCurrencies(number, sku.code, sku.currency, currency)
         currency = sku.currency
         by_merchant[sku.merchant_id].append((number, sku, product, qty))
-    drafts = []
     points = clean_points(points)
+    parts = []
     for merchant_id in sorted(by_merchant):
         entries = by_merchant[merchant_id]
         draft_lines = tuple(DraftLine(i, sku.id, sku.code, _title(product, sku), qty, Decimal(sku.price), currency)
                             for i, (_n, sku, product, qty) in enumerate(entries))
-        drafts.append((Draft(merchant_id, currency, draft_lines, region, channel, customer_ref, coupon_codes,
-                             points if not drafts else 0), [number for number, *_rest in entries]))
-    return drafts
+        parts.append((Draft(merchant_id, currency, draft_lines, region, channel, customer_ref, coupon_codes,
+                            points), [number for number, *_rest in entries]))
+    # every part knows the whole checkout, so the points can be spread over its merchants' orders
+    totals = tuple((draft.merchant_id, draft.list_total) for draft, _numbers in parts)
+    return [(replace(draft, parts=totals), numbers) for draft, numbers in parts]
 
 
 def clean_points(value):

@@ -45,7 +45,15 @@ class Draft:
     channel: str = ""
     customer_ref: str = ""
     coupon_codes: tuple = ()  # codes the buyer presented, upper case, for promotions to honour
-    points: int = 0  # loyalty points the buyer asks to spend on this part (0: none)
+    points: int = 0  # loyalty points the buyer asks to spend on the whole checkout (0: none)
+    # every merchant's part of the checkout, this one included, in merchant order:
+    # ``((merchant_id, list_total), ...)``; empty means this part is the whole checkout
+    parts: tuple = ()
+
+    @property
+    def checkout_parts(self):
+        """``parts``, or this part alone when the draft was made without them."""
+        return self.parts or ((self.merchant_id, self.list_total),)
 
     @property
     def list_total(self):

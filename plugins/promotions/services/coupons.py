@@ -35,20 +35,36 @@ def generate_batch(actor, rule, count, prefix=""):
     if prefix and (not prefix.isalnum() or not prefix.isascii() or len(prefix) > 10):
         raise InvalidRule("prefix", _("up to 10 letters or digits."))
     count = int(raw)
-    earlier = db.session.execute(select(db.func.count(db.distinct(CouponCode.batch))).where(
-        CouponCode.rule_id == rule.id, CouponCode.batch != "")).scalar()
-    batch = f"B{rule.id}-{earlier + 1}"
-    made = set()
-    while len(made) < count:
-        wanted = count - len(made)
-        fresh = {prefix + "".join(secrets.choice(ALPHABET) for _ in range(10)) for _ in range(wanted)} - made
-        taken = set(db.session.execute(select(CouponCode.code).where(CouponCode.code.in_(fresh))).scalars())
-        made |= fresh - taken
-    db.session.add_all(CouponCode(rule_id=rule.id, code=code, batch=batch, max_uses=1) for code in sorted(made))
+    batch = next_batch(rule)
+    db.session.add_all(CouponCode(rule_id=rule.id, code=code, batch=batch, max_uses=1)
+                       for code in sorted(fresh_codes(count, prefix)))
     db.session.flush()
     record("promotions.generate_codes", target=f"#{rule.id} {rule.name}", plugin="promotions",
            merchant_id=rule.merchant_id, actor=actor, summary={"batch": batch, "count": count})
     return batch
+
+
+def next_batch(rule):
+    """The name of the rule's next batch of codes: ``B<rule id>-<n>``."""
+    earlier = db.session.execute(select(db.func.count(db.distinct(CouponCode.batch))).where(
+        CouponCode.rule_id == rule.id, CouponCode.batch != "")).scalar()
+    return f"B{rule.id}-{earlier + 1}"
+
+
+def fresh_codes(count, prefix=""):
+    """``count`` random codes no coupon uses yet (a set)."""
+    made = set()
+    while len(made) < count:
+        wanted = count - len(made)
+        fresh = {prefix + "".join(secrets.choice(ALPHABET) for _ in range(10)) for _ in range(wanted)} - made
+        for chunk in _chunks(sorted(fresh), 1000):  # one IN list per thousand: databases cap bound parameters
+            fresh -= set(db.session.execute(select(CouponCode.code).where(CouponCode.code.in_(chunk))).scalars())
+        made |= fresh
+    return made
+
+
+def _chunks(items, size):
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 def batches(rule):

@@ -48,6 +48,7 @@ class Cart:
     now: object  # naive UTC datetime
     customer_ref: str = ""
     coupon_codes: frozenset = frozenset()
+    channel: str = ""  # with customer_ref, who the buyer is (codes issued to one customer check it)
 
 
 @dataclass(frozen=True, eq=False)

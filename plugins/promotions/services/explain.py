@@ -19,6 +19,7 @@ def reason(code, args):
         "out_of_session": lambda a: _("Outside its flash sessions (%(sessions)s UTC).", sessions=a.get("sessions")),
         "needs_code": lambda a: _("Its coupon code was not presented."),
         "code_used_up": lambda a: _("Coupon code %(code)s is used up.", code=a.get("code")),
+        "code_bound": lambda a: _("Coupon code %(code)s was issued to another customer.", code=a.get("code")),
         "uses_exhausted": lambda a: _("Its total number of uses is reached."),
         "budget_exhausted": lambda a: _("Its budget is spent."),
         "needs_customer": lambda a: _("It has a per-customer limit and the order has no customer reference."),

@@ -43,7 +43,7 @@ def cart_of(draft, now=None):
         lines.append(CartLine(line.index, line.sku_id, product_id, categories, brand_id, merchant_id, line.qty,
                               Decimal(line.unit_price), quantize(line.unit_price * line.qty, draft.currency)))
     return Cart(draft.merchant_id, draft.currency, minor_unit(draft.currency), tuple(lines), now or utcnow(),
-                draft.customer_ref or "", frozenset(getattr(draft, "coupon_codes", ()) or ()))
+                draft.customer_ref or "", frozenset(getattr(draft, "coupon_codes", ()) or ()), draft.channel or "")
 
 
 def live_filter(now):
@@ -134,7 +134,8 @@ def views_of(rules, cart):
         for code in _run("codes", codes=sorted(cart.coupon_codes)).scalars():
             if code.rule_id in wanted:
                 codes.setdefault(code.rule_id, code)
-    return [rule_view(rule, targets.get(rule.id, ()), used.get(rule.id, 0), codes.get(rule.id)) for rule in rules]
+    return [rule_view(rule, targets.get(rule.id, ()), used.get(rule.id, 0), codes.get(rule.id), cart)
+            for rule in rules]
 
 
 @lru_cache(maxsize=8192)
@@ -147,12 +148,15 @@ def _ids(text):
     return frozenset(int(part) for part in text.split(",") if part.strip().isdigit())
 
 
-def rule_view(rule, targets=(), customer_used=0, code=None):
-    """An engine ``RuleView`` of a rule (a row of ``RULE_COLUMNS`` or a ``Rule``)."""
+def rule_view(rule, targets=(), customer_used=0, code=None, cart=None):
+    """An engine ``RuleView`` of a rule (a row of ``RULE_COLUMNS``); a
+    presented ``code`` is checked against the ``cart``'s customer when it was
+    issued to one."""
     coupon = None
     if code is not None:
         spent = code.max_uses is not None and code.used_count >= code.max_uses
-        coupon = (code.code, code.id, "code_used_up" if spent else "")
+        bound = code.bound_to_other(cart.channel, cart.customer_ref) if cart is not None else False
+        coupon = (code.code, code.id, "code_bound" if bound else "code_used_up" if spent else "")
     budget_left = None if rule.budget is None else Decimal(rule.budget) - Decimal(rule.budget_used)
     uses_left = None if rule.usage_limit is None else rule.usage_limit - rule.used_count
     return RuleView(

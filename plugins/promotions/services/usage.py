@@ -87,9 +87,12 @@ def _take(applied, outcome, record, order):
     code_id = None
     if rule_view.coupon is not None:
         code, code_id, _problem = rule_view.coupon
+        cart = outcome.cart
         if db.session.execute(update(CouponCode).where(
                 CouponCode.id == code_id,
-                (CouponCode.max_uses.is_(None)) | (CouponCode.used_count < CouponCode.max_uses))
+                (CouponCode.max_uses.is_(None)) | (CouponCode.used_count < CouponCode.max_uses),
+                (CouponCode.customer_ref.is_(None)) | ((CouponCode.channel == cart.channel)
+                                                       & (CouponCode.customer_ref == cart.customer_ref)))
                 .values(used_count=CouponCode.used_count + 1)
                 .execution_options(synchronize_session="fetch")).rowcount != 1:
             raise UsageExhausted(_("Coupon code %(code)s has just been used up; remove it and price the order "

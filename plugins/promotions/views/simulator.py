@@ -69,8 +69,8 @@ def simulate(form, merchant_id):
     currency = cart[0][0].currency
     lines = tuple(DraftLine(i, sku.id, sku.code, product.title_en, qty, Decimal(sku.price), currency)
                   for i, (sku, product, qty) in enumerate(cart))
-    draft = Draft(merchant_id, currency, lines, "CN", "simulator", (form.get("customer_ref") or "").strip()[:64],
-                  codes)
+    draft = Draft(merchant_id, currency, lines, "CN", (form.get("channel") or "").strip()[:32],
+                  (form.get("customer_ref") or "").strip()[:64], codes)
     now = to_utc(form.get("at"), "at") or utcnow()
     outcome = evaluate_draft(draft, now=now, every_live_rule=True)
     per_line = {line.index: Decimal(0) for line in lines}
