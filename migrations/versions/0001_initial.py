@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 19:34:30.504767
+Create Date: 2026-11-26 19:45:33.599830
 
 """
 from alembic import op
@@ -565,6 +565,7 @@ def upgrade():
     sa.Column('ship_country', sa.String(length=2), nullable=False),
     sa.Column('ship_region', sa.String(length=8), nullable=False),
     sa.Column('ship_city', sa.String(length=100), nullable=False),
+    sa.Column('ship_city_code', sa.String(length=6), nullable=False),
     sa.Column('ship_district', sa.String(length=100), nullable=False),
     sa.Column('ship_address', sa.String(length=500), nullable=False),
     sa.Column('ship_postcode', sa.String(length=20), nullable=False),

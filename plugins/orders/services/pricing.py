@@ -46,6 +46,7 @@ class Draft:
     customer_ref: str = ""
     coupon_codes: tuple = ()  # codes the buyer presented, upper case, for promotions to honour
     points: int = 0  # loyalty points the buyer asks to spend on this part (0: none)
+    city_code: str = ""  # the buyer's city (GB/T 2260: 440300) when the address names one, else empty
 
     @property
     def list_total(self):
