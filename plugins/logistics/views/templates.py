@@ -2,7 +2,7 @@
 with one HTMX row per zone, and deletion after a confirmation."""
 import time
 
-from flask import flash, make_response, redirect, request, url_for
+from flask import abort, flash, make_response, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from .. import regions
 from ..models import BASES, FreightTemplate
 from ..services.errors import LogisticsError
 from ..services.templates import create_template, delete_template, update_template
+from . import region_picker
 from .common import actor, category_choices, chosen_merchant, merchant_choices
 
 RESOURCE = "logistics.template"
@@ -115,6 +116,37 @@ class TemplatesView(PortalView):
         response = self.render("logistics/_zone_row.html", partial="logistics/_zone_row.html", n=n,
                                zone={"first_units": 1, "additional_units": 1}, can_write=True)
         return response
+
+    @expose("/region-picker")
+    def region_picker(self):
+        """A zone row's regions cell (HTMX): with the picker open, or (``apply``)
+        with the picked regions written into the field, or (``close``) as typed."""
+        access.require(RESOURCE, "write")
+        n = self._zone_number()
+        typed = request.args.get(f"zone-{n}-regions", "")
+        if request.args.get("apply"):
+            typed = region_picker.applied(typed, request.args.getlist(f"pick-{n}"))
+        picker = None if request.args.get("apply") or request.args.get("close") else region_picker.tree(typed)
+        return self.render("logistics/_zone_regions.html", partial="logistics/_zone_regions.html", n=n,
+                           value=typed, picker=picker, can_write=True)
+
+    @expose("/region-picker/cities")
+    def region_cities(self):
+        """One province's cities for the picker, checked as the row's field names them (HTMX)."""
+        access.require(RESOURCE, "write")
+        n, province = self._zone_number(), request.args.get("province", "")
+        if province not in regions.children(region_picker.CHINA):
+            abort(404)
+        selected = set(region_picker.typed_codes(request.args.get(f"zone-{n}-regions", "")))
+        return self.render("logistics/_region_cities.html", partial="logistics/_region_cities.html", n=n,
+                           cities=region_picker.cities(province, selected))
+
+    @staticmethod
+    def _zone_number():
+        n = request.args.get("n", "")
+        if not (n.isascii() and n.isdigit()) or len(n) > 20:
+            abort(404)
+        return int(n)
 
     def _posted(self):
         form = request.form
