@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 19:45:33.599830
+Create Date: 2026-11-26 19:50:55.210526
 
 """
 from alembic import op
@@ -1245,6 +1245,7 @@ def upgrade():
     )
     with op.batch_alter_table('orders_shipment', schema=None) as batch_op:
         batch_op.create_index('ix_orders_shipment_order', ['order_id'], unique=False)
+        batch_op.create_index('ix_orders_shipment_shipped', ['shipped_at', 'id'], unique=False)
         batch_op.create_index('ix_orders_shipment_tracking', ['tracking_number'], unique=False)
         batch_op.create_index('ix_orders_shipment_warehouse', ['warehouse_id', 'status', 'order_id'], unique=False)
 
@@ -1419,6 +1420,8 @@ def upgrade():
         batch_op.create_index('ix_logistics_tracking_carrier', ['carrier_id', 'id'], unique=False)
         batch_op.create_index('ix_logistics_tracking_merchant', ['merchant_id', 'id'], unique=False)
         batch_op.create_index('ix_logistics_tracking_status', ['status', 'last_event_at'], unique=False)
+        batch_op.create_index('ix_logistics_tracking_status_shipment', ['status', 'shipment_id'], unique=False)
+        batch_op.create_index('ix_logistics_tracking_updated', ['last_event_at', 'shipment_id'], unique=False)
 
     op.create_table('orders_order_line',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1566,6 +1569,8 @@ def downgrade():
 
     op.drop_table('orders_order_line')
     with op.batch_alter_table('logistics_tracking', schema=None) as batch_op:
+        batch_op.drop_index('ix_logistics_tracking_updated')
+        batch_op.drop_index('ix_logistics_tracking_status_shipment')
         batch_op.drop_index('ix_logistics_tracking_status')
         batch_op.drop_index('ix_logistics_tracking_merchant')
         batch_op.drop_index('ix_logistics_tracking_carrier')
@@ -1608,6 +1613,7 @@ def downgrade():
     with op.batch_alter_table('orders_shipment', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_shipment_warehouse')
         batch_op.drop_index('ix_orders_shipment_tracking')
+        batch_op.drop_index('ix_orders_shipment_shipped')
         batch_op.drop_index('ix_orders_shipment_order')
 
     op.drop_table('orders_shipment')

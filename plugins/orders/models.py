@@ -211,6 +211,8 @@ class Shipment(db.Model):
         Index("ix_orders_shipment_order", "order_id"),
         Index("ix_orders_shipment_tracking", "tracking_number"),
         Index("ix_orders_shipment_warehouse", "warehouse_id", "status", "order_id"),
+        # shipment lists by ship time (the logistics shipment list's sort), the id breaking ties
+        Index("ix_orders_shipment_shipped", "shipped_at", "id"),
     )
 
 

@@ -22,19 +22,42 @@ from portal.views import PortalView
 from ..models import DELIVERED, STATUSES, Carrier, Tracking
 from ..services.errors import LogisticsError
 from ..services.tracking import STATUS_LABELS, add_event
-from .common import actor
+from .common import actor, sort_order
 
 RESOURCE = "logistics.shipment"
 PER_PAGE = 50
 UNTRACKED = "untracked"
+# each sort has an index that gives its rows in order, so a page never sorts the whole table;
+# "order" is the order of placement (order ids rise with order numbers)
+SORTS = {"number": Shipment.tracking_number, "order": Shipment.order_id, "shipped": Shipment.shipped_at}
+# sorts by the tracking row list only tracked shipments (see ``sort_of``)
+TRACKING_SORTS = {"updated": Tracking.last_event_at, "status": Tracking.status}
+
+
+def sort_of(args):
+    """``(sort, by tracking)``: the list's sort key as read (unknown: "", newest
+    first), and whether it sorts by a tracking column. Those sorts leave out
+    the shipments not tracked yet (an index on the tracking rows orders them;
+    the untracked have no row), so with the "not tracked yet" filter they are
+    not applied."""
+    sort, _order = sort_order(args.get("sort"), {**SORTS, **TRACKING_SORTS}, "", Shipment.id)
+    by_tracking = sort.lstrip("-") in TRACKING_SORTS
+    if by_tracking and args.get("status") == UNTRACKED:
+        return "", False
+    return sort, by_tracking
 
 
 def shipment_query(args, now):
-    """The filtered select of ``(Shipment, Tracking or None, order number)``, newest first."""
-    query = (select(Shipment, Tracking, Order.number)
-             .join(Order, Order.id == Shipment.order_id)
-             .outerjoin(Tracking, Tracking.shipment_id == Shipment.id)
-             .where(Shipment.status == SHIPMENT_SHIPPED))
+    """The filtered select of ``(Shipment, Tracking or None, order number)``,
+    newest first or by ``args["sort"]`` (see ``sort_of``; ``-`` first for
+    descending; the shipment id breaks ties)."""
+    sort, by_tracking = sort_of(args)
+    query = select(Shipment, Tracking, Order.number).join(Order, Order.id == Shipment.order_id)
+    if by_tracking:
+        query = query.join(Tracking, Tracking.shipment_id == Shipment.id)
+    else:
+        query = query.outerjoin(Tracking, Tracking.shipment_id == Shipment.id)
+    query = query.where(Shipment.status == SHIPMENT_SHIPPED)
     query = access.scoped(query, Shipment, "read")
     q = (args.get("q") or "").strip()
     if q:
@@ -50,7 +73,11 @@ def shipment_query(args, now):
     if args.get("late") == "1":
         cutoff = now - timedelta(days=settings.get("logistics.late_days"))
         query = query.where(Tracking.status != DELIVERED, Tracking.last_event_at < cutoff)
-    return query.order_by(Shipment.id.desc())
+    if by_tracking:
+        _sort, order = sort_order(sort, TRACKING_SORTS, "", Tracking.shipment_id)
+    else:
+        _sort, order = sort_order(sort, SORTS, "", Shipment.id)
+    return query.order_by(*(order or (Shipment.id.desc(),)))
 
 
 def rows_page(query, raw_page):
@@ -75,7 +102,9 @@ class ShipmentsView(PortalView):
         query = shipment_query(request.args, now)
         page = rows_page(query, request.args.get("page"))
         carriers = db.session.execute(select(Carrier).order_by(Carrier.code)).scalars().all()
-        return self.render("logistics/shipments.html", page=page, args=request.args, carriers=carriers,
+        sort, by_tracking = sort_of(request.args)
+        return self.render("logistics/shipments.html", page=page, args=request.args, sort=sort,
+                           by_tracking=by_tracking, carriers=carriers,
                            statuses=STATUSES, status_labels=STATUS_LABELS, untracked=UNTRACKED,
                            late_days=settings.get("logistics.late_days"), now=now)
 

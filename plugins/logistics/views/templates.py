@@ -10,6 +10,7 @@ from sqlalchemy import select
 from portal import access
 from portal.extensions import db
 from portal.i18n import N_
+from portal.models import Merchant
 from portal.paging import paginate
 from portal.views import PortalView
 
@@ -18,10 +19,12 @@ from ..models import BASES, FreightTemplate
 from ..services.errors import LogisticsError
 from ..services.templates import create_template, delete_template, update_template
 from . import region_picker
-from .common import actor, category_choices, chosen_merchant, merchant_choices
+from .common import actor, category_choices, chosen_merchant, merchant_choices, sort_order
 
 RESOURCE = "logistics.template"
 PER_PAGE = 50
+SORTS = {"name": FreightTemplate.name, "merchant": Merchant.code, "basis": FreightTemplate.basis,
+         "updated": FreightTemplate.updated_at}
 ZONE_FIELDS = ("regions", "first_units", "first_fee", "additional_units", "additional_fee", "free_over_amount",
                "free_over_count", "no_delivery")
 BASIS_LABELS = {"count": N_("items"), "weight": N_("weight (kg)"), "volume": N_("volumetric weight (kg)"),
@@ -49,18 +52,23 @@ class TemplatesView(PortalView):
 
     @expose("/")
     def index(self):
-        """The templates of the user's merchants, by merchant and name."""
+        """The templates of the user's merchants: by merchant, store default
+        first, then name; or by the column whose header was clicked."""
         q = (request.args.get("q") or "").strip()
         merchant = chosen_merchant(request.args.get("merchant")) if request.args.get("merchant") else None
+        sort, order = sort_order(request.args.get("sort"), SORTS, "", FreightTemplate.id)
         query = access.scoped(select(FreightTemplate), FreightTemplate, "read")
         if q:
             query = query.where(FreightTemplate.name.ilike(f"%{q}%"))
         if merchant:
             query = query.where(FreightTemplate.merchant_id == merchant)
-        page = paginate(query.order_by(FreightTemplate.merchant_id, FreightTemplate.category_id.is_not(None),
-                                       FreightTemplate.name), request.args.get("page"), PER_PAGE)
+        if sort.lstrip("-") == "merchant":
+            query = query.join(Merchant, Merchant.id == FreightTemplate.merchant_id)
+        order = order or (FreightTemplate.merchant_id, FreightTemplate.category_id.is_not(None), FreightTemplate.name,
+                          FreightTemplate.id)
+        page = paginate(query.order_by(*order), request.args.get("page"), PER_PAGE)
         return self.render("logistics/templates.html", page=page, q=q, merchant=merchant, merchants=merchant_choices(),
-                           basis_labels=BASIS_LABELS, can_write=self.can("write"))
+                           basis_labels=BASIS_LABELS, can_write=self.can("write"), sort=sort)
 
     @expose("/new", methods=["GET", "POST"])
     def create(self):
