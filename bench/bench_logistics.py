@@ -133,7 +133,14 @@ def measure_list(app, carriers, requests):
                         ("carrier filter", f"/logistics/shipments/?carrier={carriers[1].id}"),
                         ("status exception", "/logistics/shipments/?status=exception"),
                         ("late", "/logistics/shipments/?late=1"),
-                        ("page 50", "/logistics/shipments/?page=50")):
+                        ("page 50", "/logistics/shipments/?page=50"),
+                        ("sorted by tracking number", "/logistics/shipments/?sort=number"),
+                        ("sorted by order, descending", "/logistics/shipments/?sort=-order"),
+                        ("sorted by ship time, newest", "/logistics/shipments/?sort=-shipped"),
+                        ("sorted by last update, newest", "/logistics/shipments/?sort=-updated"),
+                        ("sorted by status", "/logistics/shipments/?sort=status"),
+                        ("in transit, by last update", "/logistics/shipments/?status=in_transit&sort=updated"),
+                        ("sorted by ship time, page 50", "/logistics/shipments/?sort=-shipped&page=50")):
         def get(path=path):
             response = client.get(path)
             if response.status_code != 200:
