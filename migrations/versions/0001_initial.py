@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 19:50:55.210526
+Create Date: 2026-11-26 19:54:13.591975
 
 """
 from alembic import op
@@ -1417,7 +1417,7 @@ def upgrade():
     sa.UniqueConstraint('shipment_id', name=op.f('uq_logistics_tracking_shipment_id'))
     )
     with op.batch_alter_table('logistics_tracking', schema=None) as batch_op:
-        batch_op.create_index('ix_logistics_tracking_carrier', ['carrier_id', 'id'], unique=False)
+        batch_op.create_index('ix_logistics_tracking_carrier', ['carrier_id', 'shipment_id'], unique=False)
         batch_op.create_index('ix_logistics_tracking_merchant', ['merchant_id', 'id'], unique=False)
         batch_op.create_index('ix_logistics_tracking_status', ['status', 'last_event_at'], unique=False)
         batch_op.create_index('ix_logistics_tracking_status_shipment', ['status', 'shipment_id'], unique=False)

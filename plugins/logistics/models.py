@@ -163,7 +163,7 @@ class Tracking(db.Model):
     __table_args__ = (
         # the shipment list: newest first, by carrier, by status, and the late ones (oldest update first)
         Index("ix_logistics_tracking_merchant", "merchant_id", "id"),
-        Index("ix_logistics_tracking_carrier", "carrier_id", "id"),
+        Index("ix_logistics_tracking_carrier", "carrier_id", "shipment_id"),
         Index("ix_logistics_tracking_status", "status", "last_event_at"),
         # the shipment list sorted by last update or by status, the shipment id breaking ties
         Index("ix_logistics_tracking_updated", "last_event_at", "shipment_id"),

@@ -52,8 +52,12 @@ def shipment_query(args, now):
     newest first or by ``args["sort"]`` (see ``sort_of``; ``-`` first for
     descending; the shipment id breaks ties)."""
     sort, by_tracking = sort_of(args)
+    carrier, status = args.get("carrier") or "", args.get("status") or ""
+    # a filter on the tracking row lists tracked shipments only: join it, and take the newest by its copy
+    # of the shipment id, which its carrier and status indexes hold, rather than sort every matching row
+    tracked = by_tracking or carrier.isdigit() or status in STATUSES
     query = select(Shipment, Tracking, Order.number).join(Order, Order.id == Shipment.order_id)
-    if by_tracking:
+    if tracked:
         query = query.join(Tracking, Tracking.shipment_id == Shipment.id)
     else:
         query = query.outerjoin(Tracking, Tracking.shipment_id == Shipment.id)
@@ -62,10 +66,8 @@ def shipment_query(args, now):
     q = (args.get("q") or "").strip()
     if q:
         query = query.where(or_(Shipment.tracking_number == q, Order.number == q.upper()))
-    carrier = args.get("carrier") or ""
     if carrier.isdigit():
         query = query.where(Tracking.carrier_id == int(carrier))
-    status = args.get("status") or ""
     if status == UNTRACKED:
         query = query.where(Tracking.id.is_(None))
     elif status in STATUSES:
@@ -77,7 +79,7 @@ def shipment_query(args, now):
         _sort, order = sort_order(sort, TRACKING_SORTS, "", Tracking.shipment_id)
     else:
         _sort, order = sort_order(sort, SORTS, "", Shipment.id)
-    return query.order_by(*(order or (Shipment.id.desc(),)))
+    return query.order_by(*(order or ((Tracking.shipment_id if tracked else Shipment.id).desc(),)))
 
 
 def rows_page(query, raw_page):

@@ -77,6 +77,8 @@ def test_shipments_sort_across_pages_and_filters(db, shop, client, login_as, mon
     newest = client.get("/logistics/shipments/?sort=nonsense").get_data(as_text=True)
     assert numbers(newest) == ["SF000000000002", "SF000000000004"]  # unknown: newest first
     assert numbers(client.get("/logistics/shipments/?sort=-order").get_data(as_text=True)) == numbers(newest)
+    # a tracking filter keeps the newest first too
+    assert numbers(client.get("/logistics/shipments/?status=accepted").get_data(as_text=True)) == numbers(newest)
 
 
 def test_sorting_by_last_update_leaves_out_untracked_shipments_and_says_so(db, shop, client, login_as):
