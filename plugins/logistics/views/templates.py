@@ -32,9 +32,17 @@ BASIS_LABELS = {"count": N_("items"), "weight": N_("weight (kg)"), "volume": N_(
 
 
 def posted_zones(form):
-    """The zone rows in the order they were posted (``zone-<n>-<field>``)."""
+    """The zone rows in the order they were posted (``zone-<n>-<field>``). A
+    row saved with its region picker still open takes the picker's choice, as
+    "Use these regions" would have."""
     keys = sorted({int(k.split("-")[1]) for k in form if k.startswith("zone-") and k.split("-")[1].isdigit()})
-    return [{f: form.get(f"zone-{n}-{f}", "") for f in ZONE_FIELDS} for n in keys]
+    zones = []
+    for n in keys:
+        zone = {f: form.get(f"zone-{n}-{f}", "") for f in ZONE_FIELDS}
+        if form.get(f"picker-{n}"):
+            zone["regions"] = region_picker.applied(zone["regions"], form.getlist(f"pick-{n}"))
+        zones.append(zone)
+    return zones
 
 
 def template_values(template):

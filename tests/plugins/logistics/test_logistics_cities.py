@@ -101,6 +101,10 @@ def test_the_editor_saves_a_city_zone_and_refuses_an_unknown_one(db, shop, clien
     assert client.post("/logistics/templates/new", data=form).status_code == 302
     saved = db.session.execute(select(FreightTemplate).where(FreightTemplate.name == "City rates")).scalar_one()
     assert [z.regions for z in saved.zones] == ["CN", f"CN-GD {SHENZHEN}"]
+    # saved with the second row's picker still open: its check boxes count
+    client.post(f"/logistics/templates/{saved.id}", data={**form, "picker-1": "1", "pick-1": ["CN-FJ", "350200"]})
+    db.session.refresh(saved)
+    assert [z.regions for z in saved.zones] == ["CN", "CN-FJ 350200"]
 
 
 def test_the_region_picker_lists_provinces_and_loads_a_provinces_cities_on_demand(db, shop, client, login_as):
