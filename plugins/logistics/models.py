@@ -141,7 +141,8 @@ class OrderFreight(db.Model):
 
 
 class Tracking(db.Model):
-    """A shipment's carrier and tracking status (one per orders shipment)."""
+    """A shipment's carrier and tracking status (one per orders shipment, made
+    only once the shipment has shipped: the shipment list relies on it)."""
 
     __tablename__ = "logistics_tracking"
     __portal_scopes__ = {"merchant": "merchant_id"}

@@ -58,10 +58,12 @@ def shipment_query(args, now):
     tracked = by_tracking or carrier.isdigit() or status in STATUSES
     query = select(Shipment, Tracking, Order.number).join(Order, Order.id == Shipment.order_id)
     if tracked:
+        # a tracking row is made only for a shipped shipment, and a shipped one stays shipped: no status
+        # test on the shipment, which would lead SQLite to scan the shipments and sort them all
         query = query.join(Tracking, Tracking.shipment_id == Shipment.id)
     else:
         query = query.outerjoin(Tracking, Tracking.shipment_id == Shipment.id)
-    query = query.where(Shipment.status == SHIPMENT_SHIPPED)
+        query = query.where(Shipment.status == SHIPMENT_SHIPPED)
     query = access.scoped(query, Shipment, "read")
     q = (args.get("q") or "").strip()
     if q:
