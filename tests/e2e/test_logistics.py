@@ -47,11 +47,12 @@ with app.app_context():
     warehouse = create_warehouse(None, merchant.id, {"code": "E2ELOGWH", "name": "E2E", "regions": "CN",
                                                      "priority": 1})
     increase(None, sku.id, warehouse.id, 10, "E2E-GRN")
-    create_carrier(None, {"code": "SF", "name": "SF Express", "tracking_pattern": "SF[0-9]{12}", "active": "1"})
+    # a carrier of its own: the demo's (SF, ZTO, JD) may be there already
+    create_carrier(None, {"code": "E2EPOST", "name": "E2E Post", "tracking_pattern": "EP[0-9]{10}", "active": "1"})
     order = place(None, "portal", {"name": "E2E Buyer", "phone": "+86 138 0000 0002", "region": "CN-GD",
                                    "address": "9 Test Road"}, [(sku.id, 1)], "E2E-LOG-1").orders[0]
     record_payment(None, order, "alipay", order.total - paid_amount(order), order.currency, "E2E-PAY-LOG")
-    ship(None, order, "SF", "SF123456789012")
+    ship(None, order, "E2EPOST", "EP0000000001")
     db.session.commit()
     print(merchant.id, sku.code, template.id, order.shipments[0].id)
 """
