@@ -50,6 +50,15 @@ def init_app(app):
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["currency_name"] = currency_name
     app.jinja_env.filters["in_language"] = in_language
+    app.jinja_env.filters["region_label"] = region_label
+
+
+def region_label(code):
+    """A region's name in the user's language with its code: ``Shenzhen (440300)``."""
+    from flask_babel import get_locale
+
+    from . import regions
+    return regions.label(code, str(get_locale() or "en"))
 
 
 def _translations():

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 20:13:12.767137
+Create Date: 2026-11-26 20:14:36.808250
 
 """
 from alembic import op
@@ -586,6 +586,7 @@ def upgrade():
     sa.Column('ship_country', sa.String(length=2), nullable=False),
     sa.Column('ship_region', sa.String(length=8), nullable=False),
     sa.Column('ship_city', sa.String(length=100), nullable=False),
+    sa.Column('ship_city_code', sa.String(length=6), nullable=False),
     sa.Column('ship_district', sa.String(length=100), nullable=False),
     sa.Column('ship_address', sa.String(length=500), nullable=False),
     sa.Column('ship_postcode', sa.String(length=20), nullable=False),
@@ -1269,6 +1270,7 @@ def upgrade():
     )
     with op.batch_alter_table('orders_shipment', schema=None) as batch_op:
         batch_op.create_index('ix_orders_shipment_order', ['order_id'], unique=False)
+        batch_op.create_index('ix_orders_shipment_shipped', ['shipped_at', 'id'], unique=False)
         batch_op.create_index('ix_orders_shipment_tracking', ['tracking_number'], unique=False)
         batch_op.create_index('ix_orders_shipment_warehouse', ['warehouse_id', 'status', 'order_id'], unique=False)
 
@@ -1440,9 +1442,11 @@ def upgrade():
     sa.UniqueConstraint('shipment_id', name=op.f('uq_logistics_tracking_shipment_id'))
     )
     with op.batch_alter_table('logistics_tracking', schema=None) as batch_op:
-        batch_op.create_index('ix_logistics_tracking_carrier', ['carrier_id', 'id'], unique=False)
+        batch_op.create_index('ix_logistics_tracking_carrier', ['carrier_id', 'shipment_id'], unique=False)
         batch_op.create_index('ix_logistics_tracking_merchant', ['merchant_id', 'id'], unique=False)
         batch_op.create_index('ix_logistics_tracking_status', ['status', 'last_event_at'], unique=False)
+        batch_op.create_index('ix_logistics_tracking_status_shipment', ['status', 'shipment_id'], unique=False)
+        batch_op.create_index('ix_logistics_tracking_updated', ['last_event_at', 'shipment_id'], unique=False)
 
     op.create_table('orders_order_line',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1590,6 +1594,8 @@ def downgrade():
 
     op.drop_table('orders_order_line')
     with op.batch_alter_table('logistics_tracking', schema=None) as batch_op:
+        batch_op.drop_index('ix_logistics_tracking_updated')
+        batch_op.drop_index('ix_logistics_tracking_status_shipment')
         batch_op.drop_index('ix_logistics_tracking_status')
         batch_op.drop_index('ix_logistics_tracking_merchant')
         batch_op.drop_index('ix_logistics_tracking_carrier')
@@ -1632,6 +1638,7 @@ def downgrade():
     with op.batch_alter_table('orders_shipment', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_shipment_warehouse')
         batch_op.drop_index('ix_orders_shipment_tracking')
+        batch_op.drop_index('ix_orders_shipment_shipped')
         batch_op.drop_index('ix_orders_shipment_order')
 
     op.drop_table('orders_shipment')

@@ -28,18 +28,21 @@ CARRIERS = (
      r"(JD[A-Z0-9]{13}|DEMO[0-9]{10})"),
 )
 NEAR = "CN-SH CN-JS CN-ZJ"
+NEAR_CITIES = "440100 440300"  # Guangzhou and Shenzhen: near, though Guangdong is not
 FAR = "CN-XZ CN-XJ"
 RECEIVED = (COMPLETED, "after_sales", "closed")
 
 
 def _zones(base, per):
-    """Near provinces, the rest of China, no delivery to the far west, Hong Kong/Macao/Taiwan."""
+    """Near provinces and cities, the rest of China, no delivery to the far west, Hong Kong/Macao/Taiwan."""
     return [FreightZone(position=0, regions=NEAR, first_units=1, first_fee=Decimal(base),
                         additional_units=1, additional_fee=Decimal(per), free_over_amount=Decimal(199)),
-            FreightZone(position=1, regions="CN", first_units=1, first_fee=Decimal(base) + 4,
+            FreightZone(position=1, regions=NEAR_CITIES, first_units=1, first_fee=Decimal(base),
+                        additional_units=1, additional_fee=Decimal(per), free_over_amount=Decimal(199)),
+            FreightZone(position=2, regions="CN", first_units=1, first_fee=Decimal(base) + 4,
                         additional_units=1, additional_fee=Decimal(per) + 2, free_over_amount=Decimal(299)),
-            FreightZone(position=2, regions=FAR, no_delivery=True),
-            FreightZone(position=3, regions="HK MO TW", first_units=1, first_fee=Decimal(30),
+            FreightZone(position=3, regions=FAR, no_delivery=True),
+            FreightZone(position=4, regions="HK MO TW", first_units=1, first_fee=Decimal(30),
                         additional_units=1, additional_fee=Decimal(15), free_over_count=10)]
 
 

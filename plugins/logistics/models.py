@@ -143,7 +143,8 @@ class OrderFreight(db.Model):
 
 
 class Tracking(db.Model):
-    """A shipment's carrier and tracking status (one per orders shipment)."""
+    """A shipment's carrier and tracking status (one per orders shipment, made
+    only once the shipment has shipped: the shipment list relies on it)."""
 
     __tablename__ = "logistics_tracking"
     __portal_scopes__ = {"merchant": "merchant_id"}
@@ -165,8 +166,11 @@ class Tracking(db.Model):
     __table_args__ = (
         # the shipment list: newest first, by carrier, by status, and the late ones (oldest update first)
         Index("ix_logistics_tracking_merchant", "merchant_id", "id"),
-        Index("ix_logistics_tracking_carrier", "carrier_id", "id"),
+        Index("ix_logistics_tracking_carrier", "carrier_id", "shipment_id"),
         Index("ix_logistics_tracking_status", "status", "last_event_at"),
+        # the shipment list sorted by last update or by status, the shipment id breaking ties
+        Index("ix_logistics_tracking_updated", "last_event_at", "shipment_id"),
+        Index("ix_logistics_tracking_status_shipment", "status", "shipment_id"),
     )
 
 

@@ -38,12 +38,12 @@ CARRIERS = ("SF Express", "ZTO Express", "YTO Express", "JD Logistics", "EMS")
 METHODS = ("alipay", "wechat_pay", "unionpay")
 SHOPPERS = [
     ("Li Wei", "13800138001", "CN-SH", "Shanghai", "88 Nanjing West Road, Jing'an"),
-    ("Wang Fang", "13800138002", "CN-GD", "Guangzhou", "12 Tianhe Road, Tianhe"),
+    ("Wang Fang", "13800138002", "440100", "Guangzhou", "12 Tianhe Road, Tianhe"),  # a city's GB/T 2260 code
     ("Zhang Min", "13800138003", "CN-BJ", "Beijing", "3 Jianguomen Avenue, Dongcheng"),
     ("Chen Jing", "13800138004", "CN-ZJ", "Hangzhou", "21 Wensan Road, Xihu"),
     ("Liu Yang", "13800138005", "CN-JS", "Nanjing", "9 Zhongshan Road, Gulou"),
     ("赵丽", "13800138006", "CN-SD", "济南", "历下区泉城路 66 号"),
-    ("孙强", "13800138007", "CN-FJ", "厦门", "思明区中山路 8 号"),
+    ("孙强", "13800138007", "350200", "厦门", "思明区中山路 8 号"),
     ("周婷", "13800138008", "CN-SH", "上海", "浦东新区世纪大道 100 号"),
 ]
 

@@ -12,7 +12,8 @@ def orders_price_draft(draft):
     order is placed and when a price is previewed (nothing is written then).
 
     Args: draft, a ``plugins.orders.services.pricing.Draft``: the merchant, the
-    currency, the buyer's region (``CN-GD``), the channel and customer
+    currency, the buyer's region (``CN-GD``) and city (``city_code``: a GB/T
+    2260 code such as ``440300``, or empty), the channel and customer
     reference, the coupon codes the buyer presented (``coupon_codes``), the loyalty
     ``points`` the buyer asks to spend on the whole checkout (0: none; every part
     carries the same number), ``parts`` (``(merchant_id, list_total)`` of every

@@ -2,7 +2,8 @@
 
 - ``Checkout``: what the customer placed in one go, through one channel: the
   buyer as it was then (name, contact, shipping address with its ISO region
-  ``CN-GD``), the channel's customer reference, the currency and the totals of
+  ``CN-GD`` and, when the buyer gave one, its city's GB/T 2260 code ``440300``),
+  the channel's customer reference, the currency and the totals of
   its merchant orders. It spans merchants, so it has no merchant scope: staff
   reach it only through one of its orders.
 - ``Order``: one merchant's part of a checkout, the unit of settlement and
@@ -63,6 +64,8 @@ class Checkout(db.Model):
     ship_country = db.Column(db.String(2), nullable=False)
     ship_region = db.Column(db.String(8), nullable=False)
     ship_city = db.Column(db.String(100), nullable=False, default="")
+    # the GB/T 2260 code of the prefecture-level city (440300) when the buyer gave one; freight can be set per city
+    ship_city_code = db.Column(db.String(6), nullable=False, default="")
     ship_district = db.Column(db.String(100), nullable=False, default="")
     ship_address = db.Column(db.String(500), nullable=False)
     ship_postcode = db.Column(db.String(20), nullable=False, default="")
@@ -208,6 +211,8 @@ class Shipment(db.Model):
         Index("ix_orders_shipment_order", "order_id"),
         Index("ix_orders_shipment_tracking", "tracking_number"),
         Index("ix_orders_shipment_warehouse", "warehouse_id", "status", "order_id"),
+        # shipment lists by ship time (the logistics shipment list's sort), the id breaking ties
+        Index("ix_orders_shipment_shipped", "shipped_at", "id"),
     )
 
 

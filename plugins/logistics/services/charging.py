@@ -15,6 +15,7 @@ from plugins.orders.services import Adjustment, InvalidField
 from portal import plugins
 from portal.extensions import db
 
+from .. import regions
 from ..models import OrderFreight
 from . import freight
 
@@ -26,11 +27,12 @@ def price_draft(draft):
     on the region naming the lines the merchant does not deliver there."""
     items = freight.items_for((line.index, line.sku_id, line.sku_code, line.title, line.qty, line.unit_price)
                               for line in draft.lines)
-    result = freight.quote(draft.merchant_id, draft.region, items, draft.currency)
+    destination = regions.destination(draft.region, getattr(draft, "city_code", ""))
+    result = freight.quote(draft.merchant_id, destination, items, draft.currency)
     if result.refused:
         raise InvalidField("region", result.refusal())
     answers = [Adjustment(SOURCE, KIND, _("Freight (%(template)s) to %(region)s: %(why)s",
-                                          template=c.template_name, region=draft.region, why=c.explanation),
+                                          template=c.template_name, region=destination, why=c.explanation),
                           c.amount) for c in result.charges]
     reason = waiver(draft.merchant_id, draft.channel, draft.customer_ref) if result.total > 0 else None
     if reason:
@@ -55,7 +57,9 @@ def record_breakdown(order_id):
     """Keep why a just-placed order was charged its freight (same rules, same
     transaction as the pricing, so the same figures)."""
     order = db.session.get(Order, order_id)
-    region = db.session.execute(select(Checkout.ship_region).where(Checkout.id == order.checkout_id)).scalar_one()
+    region, city_code = db.session.execute(select(Checkout.ship_region, Checkout.ship_city_code)
+                                           .where(Checkout.id == order.checkout_id)).one()
+    region = regions.destination(region, city_code)
     items = freight.items_for((line.position, line.sku_id, line.sku_code, line.title, line.qty, line.unit_price)
                               for line in order.lines)
     result = freight.quote(order.merchant_id, region, items, order.currency)
@@ -82,23 +86,38 @@ def breakdown_of(order):
                               .order_by(OrderFreight.id)).scalars().all()
 
 
-def calculate(actor, merchant_id, region, rows):
+def clean_destination(region, city=""):
+    """The calculator's destination: a country or province from the list, or
+    one of that province's cities; ``InvalidValue`` naming the field."""
+    from .core import text
+    from .errors import InvalidValue
+
+    region = text(region, _("destination"), 8, required=True).upper()
+    if not regions.exists(region) or region == regions.ELSEWHERE or regions.province_of(region) != region:
+        raise InvalidValue(_("destination"), _("choose a country or province from the list."))
+    city = text(city, _("city"), 8)
+    if not city:
+        return region
+    if regions.province_of(city) != region or city == region:
+        raise InvalidValue(_("city"), _("%(code)s is not a city of %(region)s; choose one from the list.",
+                                        code=city, region=region))
+    return city
+
+
+def calculate(actor, merchant_id, region, rows, city=""):
     """The calculator: the freight of ``rows`` (``[(SKU code, quantity)]``,
-    blank rows skipped) of ``merchant_id`` shipped to ``region``; a
-    ``freight.Quote``. ``InvalidValue`` naming the row at fault."""
+    blank rows skipped) of ``merchant_id`` shipped to ``region`` (or to its
+    ``city``); a ``freight.Quote``. ``InvalidValue`` naming the row at fault."""
     from plugins.catalog.models import Product, Sku
     from portal.models import Merchant
 
-    from .. import regions
     from .core import TEMPLATE, reach, text, whole
     from .errors import InvalidValue
 
     if merchant_id is None or db.session.get(Merchant, merchant_id) is None:
         raise InvalidValue(_("merchant"), _("choose the merchant."))
     reach(actor, TEMPLATE, "read", merchant_id, _("Merchant"), merchant_id)
-    region = text(region, _("destination"), 8, required=True).upper()
-    if not regions.exists(region) or region == "*":
-        raise InvalidValue(_("destination"), _("choose a country or province from the list."))
+    region = clean_destination(region, city)
     wanted = [(n, text(code, _("item %(n)s: SKU", n=n), 64), qty) for n, (code, qty) in enumerate(rows, start=1)]
     wanted = [(n, code, whole(qty or "1", _("item %(n)s: quantity", n=n))) for n, code, qty in wanted if code]
     if not wanted:

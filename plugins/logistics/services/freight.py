@@ -129,19 +129,23 @@ def template_for(item, default, by_category):
     return default
 
 
-def zone_for(template, region):
-    """The zone of ``template`` that covers ``region`` most closely, or None."""
+def zone_for(template, region, ranks=None):
+    """The zone of ``template`` that covers ``region`` most closely (a city's
+    zone before its province's, a province's before its country's), or None.
+    ``ranks``: ``regions.ranks(region)``, when the caller already has them."""
+    ranks = regions.ranks(region) if ranks is None else ranks
     best, best_rank = None, -1
     for zone in template.zones:
         for code in zone.region_codes:
-            rank = regions.match_rank(code, region)
+            rank = ranks.get(code)
             if rank is not None and rank > best_rank:
                 best, best_rank = zone, rank
     return best
 
 
 def quote(merchant_id, region, items, currency):
-    """The freight for ``items`` (of one merchant) shipped to ``region``."""
+    """The freight for ``items`` (of one merchant) shipped to ``region``: the
+    destination's most specific code (a city's ``440300``, else ``CN-GD``)."""
     default, by_category = templates_of(merchant_id)
     if default is None and not by_category:
         return Quote(region, currency, unpriced=tuple(items))
@@ -152,9 +156,9 @@ def quote(merchant_id, region, items, currency):
             unpriced.append(item)
         else:
             groups[template].append(item)
-    charges, refused = [], []
+    charges, refused, ranks = [], [], regions.ranks(region)
     for template in sorted(groups, key=lambda t: t.id):
-        zone = zone_for(template, region)
+        zone = zone_for(template, region, ranks)
         group = sorted(groups[template], key=lambda i: (i.sku_id, i.index))
         if zone is None or zone.no_delivery:
             refused.extend((item, template.name) for item in group)

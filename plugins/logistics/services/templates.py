@@ -22,8 +22,9 @@ def clean_zone(number, data):
     codes = text(data.get("regions"), name(_("regions")), 1000, required=True).upper().replace(",", " ").split()
     unknown = [code for code in codes if not regions.exists(code)]
     if unknown:
-        raise InvalidValue(name(_("regions")), _("%(codes)s: not ISO country or China province codes (CN, "
-                                                 "CN-GD) nor * for everywhere else.", codes=", ".join(unknown)))
+        raise InvalidValue(name(_("regions")), _("%(codes)s: not a country (CN), a province of China (CN-GD), "
+                                                 "a city of China (440300) nor * for everywhere else.",
+                                                 codes=", ".join(unknown)))
     no_delivery = bool(data.get("no_delivery"))
     return {"regions": " ".join(dict.fromkeys(codes)), "no_delivery": no_delivery,
             "first_units": decimal(data.get("first_units") or "1", name(_("first units")), positive=True),

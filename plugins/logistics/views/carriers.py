@@ -12,11 +12,12 @@ from portal.views import PortalView
 from ..models import Carrier
 from ..services.carriers import create_carrier, update_carrier
 from ..services.errors import LogisticsError
-from .common import actor
+from .common import actor, sort_order
 
 RESOURCE = "logistics.carrier"
 PER_PAGE = 50
 FIELDS = ("code", "name", "tracking_url", "tracking_pattern", "active")
+SORTS = {"code": Carrier.code, "name": Carrier.name, "status": Carrier.active}
 
 
 class CarriersView(PortalView):
@@ -24,13 +25,14 @@ class CarriersView(PortalView):
 
     @expose("/")
     def index(self):
-        """Every carrier, searchable by code or name."""
+        """Every carrier, searchable by code or name, sorted by code or the column whose header was clicked."""
         q = (request.args.get("q") or "").strip()
+        sort, order = sort_order(request.args.get("sort"), SORTS, "code", Carrier.id)
         query = select(Carrier)
         if q:
             query = query.where(or_(Carrier.code.ilike(f"%{q}%"), Carrier.name.ilike(f"%{q}%")))
-        page = paginate(query.order_by(Carrier.code), request.args.get("page"), PER_PAGE)
-        return self.render("logistics/carriers.html", page=page, q=q, can_write=self.can("write"))
+        page = paginate(query.order_by(*order), request.args.get("page"), PER_PAGE)
+        return self.render("logistics/carriers.html", page=page, q=q, can_write=self.can("write"), sort=sort)
 
     @expose("/new", methods=["GET", "POST"])
     def create(self):

@@ -25,6 +25,22 @@ def category_choices():
                               .order_by(Category.path)).scalars().all()
 
 
+def sort_order(raw, sorts, default, tie):
+    """``(sort, order_by clauses)`` for a list's ``?sort=``: a key of ``sorts``
+    (``name``: ascending, ``-name``: descending) or, for anything else, ``default``
+    (an unknown key never reaches the SQL). ``tie`` (the id) follows the same
+    direction, so rows with equal values keep one order from page to page.
+    ``default`` may be ``""``: ``(sort, ())``, the caller keeps its own order."""
+    raw = (raw or "").strip()
+    sort = raw if raw.lstrip("-") in sorts else default
+    if not sort:
+        return "", ()
+    column = sorts[sort.lstrip("-")]
+    if sort.startswith("-"):
+        return sort, (column.desc(), tie.desc())
+    return sort, (column.asc(), tie.asc())
+
+
 def chosen_merchant(raw):
     """Merchant staff act for their own merchant; platform staff choose one (None: not chosen)."""
     if current_user.merchant_id is not None:

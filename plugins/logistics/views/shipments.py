@@ -22,27 +22,54 @@ from portal.views import PortalView
 from ..models import DELIVERED, STATUSES, Carrier, Tracking
 from ..services.errors import LogisticsError
 from ..services.tracking import STATUS_LABELS, add_event
-from .common import actor
+from .common import actor, sort_order
 
 RESOURCE = "logistics.shipment"
 PER_PAGE = 50
 UNTRACKED = "untracked"
+# each sort has an index that gives its rows in order, so a page never sorts the whole table;
+# "order" is the order of placement (order ids rise with order numbers)
+SORTS = {"number": Shipment.tracking_number, "order": Shipment.order_id, "shipped": Shipment.shipped_at}
+# sorts by the tracking row list only tracked shipments (see ``sort_of``)
+TRACKING_SORTS = {"updated": Tracking.last_event_at, "status": Tracking.status}
+
+
+def sort_of(args):
+    """``(sort, by tracking)``: the list's sort key as read (unknown: "", newest
+    first), and whether it sorts by a tracking column. Those sorts leave out
+    the shipments not tracked yet (an index on the tracking rows orders them;
+    the untracked have no row), so with the "not tracked yet" filter they are
+    not applied."""
+    sort, _order = sort_order(args.get("sort"), {**SORTS, **TRACKING_SORTS}, "", Shipment.id)
+    by_tracking = sort.lstrip("-") in TRACKING_SORTS
+    if by_tracking and args.get("status") == UNTRACKED:
+        return "", False
+    return sort, by_tracking
 
 
 def shipment_query(args, now):
-    """The filtered select of ``(Shipment, Tracking or None, order number)``, newest first."""
-    query = (select(Shipment, Tracking, Order.number)
-             .join(Order, Order.id == Shipment.order_id)
-             .outerjoin(Tracking, Tracking.shipment_id == Shipment.id)
-             .where(Shipment.status == SHIPMENT_SHIPPED))
+    """The filtered select of ``(Shipment, Tracking or None, order number)``,
+    newest first or by ``args["sort"]`` (see ``sort_of``; ``-`` first for
+    descending; the shipment id breaks ties)."""
+    sort, by_tracking = sort_of(args)
+    carrier, status = args.get("carrier") or "", args.get("status") or ""
+    # a filter on the tracking row lists tracked shipments only: join it, and take the newest by its copy
+    # of the shipment id, which its carrier and status indexes hold, rather than sort every matching row
+    tracked = by_tracking or carrier.isdigit() or status in STATUSES
+    query = select(Shipment, Tracking, Order.number).join(Order, Order.id == Shipment.order_id)
+    if tracked:
+        # a tracking row is made only for a shipped shipment, and a shipped one stays shipped: no status
+        # test on the shipment, which would lead SQLite to scan the shipments and sort them all
+        query = query.join(Tracking, Tracking.shipment_id == Shipment.id)
+    else:
+        query = query.outerjoin(Tracking, Tracking.shipment_id == Shipment.id)
+        query = query.where(Shipment.status == SHIPMENT_SHIPPED)
     query = access.scoped(query, Shipment, "read")
     q = (args.get("q") or "").strip()
     if q:
         query = query.where(or_(Shipment.tracking_number == q, Order.number == q.upper()))
-    carrier = args.get("carrier") or ""
     if carrier.isdigit():
         query = query.where(Tracking.carrier_id == int(carrier))
-    status = args.get("status") or ""
     if status == UNTRACKED:
         query = query.where(Tracking.id.is_(None))
     elif status in STATUSES:
@@ -50,7 +77,11 @@ def shipment_query(args, now):
     if args.get("late") == "1":
         cutoff = now - timedelta(days=settings.get("logistics.late_days"))
         query = query.where(Tracking.status != DELIVERED, Tracking.last_event_at < cutoff)
-    return query.order_by(Shipment.id.desc())
+    if by_tracking:
+        _sort, order = sort_order(sort, TRACKING_SORTS, "", Tracking.shipment_id)
+    else:
+        _sort, order = sort_order(sort, SORTS, "", Shipment.id)
+    return query.order_by(*(order or ((Tracking.shipment_id if tracked else Shipment.id).desc(),)))
 
 
 def rows_page(query, raw_page):
@@ -75,7 +106,9 @@ class ShipmentsView(PortalView):
         query = shipment_query(request.args, now)
         page = rows_page(query, request.args.get("page"))
         carriers = db.session.execute(select(Carrier).order_by(Carrier.code)).scalars().all()
-        return self.render("logistics/shipments.html", page=page, args=request.args, carriers=carriers,
+        sort, by_tracking = sort_of(request.args)
+        return self.render("logistics/shipments.html", page=page, args=request.args, sort=sort,
+                           by_tracking=by_tracking, carriers=carriers,
                            statuses=STATUSES, status_labels=STATUS_LABELS, untracked=UNTRACKED,
                            late_days=settings.get("logistics.late_days"), now=now)
 

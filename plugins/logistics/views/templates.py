@@ -2,7 +2,7 @@
 with one HTMX row per zone, and deletion after a confirmation."""
 import time
 
-from flask import flash, make_response, redirect, request, url_for
+from flask import abort, flash, make_response, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from portal import access
 from portal.extensions import db
 from portal.i18n import N_
+from portal.models import Merchant
 from portal.paging import paginate
 from portal.views import PortalView
 
@@ -17,10 +18,13 @@ from .. import regions
 from ..models import BASES, FreightTemplate
 from ..services.errors import LogisticsError
 from ..services.templates import create_template, delete_template, update_template
-from .common import actor, category_choices, chosen_merchant, merchant_choices
+from . import region_picker
+from .common import actor, category_choices, chosen_merchant, merchant_choices, sort_order
 
 RESOURCE = "logistics.template"
 PER_PAGE = 50
+SORTS = {"name": FreightTemplate.name, "merchant": Merchant.code, "basis": FreightTemplate.basis,
+         "updated": FreightTemplate.updated_at}
 ZONE_FIELDS = ("regions", "first_units", "first_fee", "additional_units", "additional_fee", "free_over_amount",
                "free_over_count", "no_delivery")
 BASIS_LABELS = {"count": N_("items"), "weight": N_("weight (kg)"), "volume": N_("volumetric weight (kg)"),
@@ -28,9 +32,17 @@ BASIS_LABELS = {"count": N_("items"), "weight": N_("weight (kg)"), "volume": N_(
 
 
 def posted_zones(form):
-    """The zone rows in the order they were posted (``zone-<n>-<field>``)."""
+    """The zone rows in the order they were posted (``zone-<n>-<field>``). A
+    row saved with its region picker still open takes the picker's choice, as
+    "Use these regions" would have."""
     keys = sorted({int(k.split("-")[1]) for k in form if k.startswith("zone-") and k.split("-")[1].isdigit()})
-    return [{f: form.get(f"zone-{n}-{f}", "") for f in ZONE_FIELDS} for n in keys]
+    zones = []
+    for n in keys:
+        zone = {f: form.get(f"zone-{n}-{f}", "") for f in ZONE_FIELDS}
+        if form.get(f"picker-{n}"):
+            zone["regions"] = region_picker.applied(zone["regions"], form.getlist(f"pick-{n}"))
+        zones.append(zone)
+    return zones
 
 
 def template_values(template):
@@ -48,18 +60,23 @@ class TemplatesView(PortalView):
 
     @expose("/")
     def index(self):
-        """The templates of the user's merchants, by merchant and name."""
+        """The templates of the user's merchants: by merchant, store default
+        first, then name; or by the column whose header was clicked."""
         q = (request.args.get("q") or "").strip()
         merchant = chosen_merchant(request.args.get("merchant")) if request.args.get("merchant") else None
+        sort, order = sort_order(request.args.get("sort"), SORTS, "", FreightTemplate.id)
         query = access.scoped(select(FreightTemplate), FreightTemplate, "read")
         if q:
             query = query.where(FreightTemplate.name.ilike(f"%{q}%"))
         if merchant:
             query = query.where(FreightTemplate.merchant_id == merchant)
-        page = paginate(query.order_by(FreightTemplate.merchant_id, FreightTemplate.category_id.is_not(None),
-                                       FreightTemplate.name), request.args.get("page"), PER_PAGE)
+        if sort.lstrip("-") == "merchant":
+            query = query.join(Merchant, Merchant.id == FreightTemplate.merchant_id)
+        order = order or (FreightTemplate.merchant_id, FreightTemplate.category_id.is_not(None), FreightTemplate.name,
+                          FreightTemplate.id)
+        page = paginate(query.order_by(*order), request.args.get("page"), PER_PAGE)
         return self.render("logistics/templates.html", page=page, q=q, merchant=merchant, merchants=merchant_choices(),
-                           basis_labels=BASIS_LABELS, can_write=self.can("write"))
+                           basis_labels=BASIS_LABELS, can_write=self.can("write"), sort=sort)
 
     @expose("/new", methods=["GET", "POST"])
     def create(self):
@@ -115,6 +132,37 @@ class TemplatesView(PortalView):
         response = self.render("logistics/_zone_row.html", partial="logistics/_zone_row.html", n=n,
                                zone={"first_units": 1, "additional_units": 1}, can_write=True)
         return response
+
+    @expose("/region-picker")
+    def region_picker(self):
+        """A zone row's regions cell (HTMX): with the picker open, or (``apply``)
+        with the picked regions written into the field, or (``close``) as typed."""
+        access.require(RESOURCE, "write")
+        n = self._zone_number()
+        typed = request.args.get(f"zone-{n}-regions", "")
+        if request.args.get("apply"):
+            typed = region_picker.applied(typed, request.args.getlist(f"pick-{n}"))
+        picker = None if request.args.get("apply") or request.args.get("close") else region_picker.tree(typed)
+        return self.render("logistics/_zone_regions.html", partial="logistics/_zone_regions.html", n=n,
+                           value=typed, picker=picker, can_write=True)
+
+    @expose("/region-picker/cities")
+    def region_cities(self):
+        """One province's cities for the picker, checked as the row's field names them (HTMX)."""
+        access.require(RESOURCE, "write")
+        n, province = self._zone_number(), request.args.get("province", "")
+        if province not in regions.children(region_picker.CHINA):
+            abort(404)
+        selected = set(region_picker.typed_codes(request.args.get(f"zone-{n}-regions", "")))
+        return self.render("logistics/_region_cities.html", partial="logistics/_region_cities.html", n=n,
+                           cities=region_picker.cities(province, selected))
+
+    @staticmethod
+    def _zone_number():
+        n = request.args.get("n", "")
+        if not (n.isascii() and n.isdigit()) or len(n) > 20:
+            abort(404)
+        return int(n)
 
     def _posted(self):
         form = request.form

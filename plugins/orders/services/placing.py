@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from plugins.catalog.models import SHELF_ON, Product, Sku
 from plugins.inventory.services import InsufficientStock
+from portal import regions
 from portal.extensions import db
 
 from ..events import OrderPlaced
@@ -48,6 +49,7 @@ class Buyer:
     city: str = ""
     district: str = ""
     postcode: str = ""
+    city_code: str = ""  # GB/T 2260 code of a prefecture-level city of ``region`` (440300), or empty
 
     @property
     def country(self):
@@ -55,9 +57,14 @@ class Buyer:
 
 
 def clean_buyer(buyer):
-    """A ``Buyer`` from a mapping (or a ``Buyer``); ``InvalidField`` naming the field."""
+    """A ``Buyer`` from a mapping (or a ``Buyer``); ``InvalidField`` naming the
+    field. ``region`` may be a city's code: its province is inferred (see
+    ``clean_destination``) and a blank ``city`` gets the city's name as
+    addresses in China write it."""
     data = buyer.__dict__ if isinstance(buyer, Buyer) else dict(buyer or {})
-    region = clean_region(data.get("region"))
+    region, city_code = clean_destination(data.get("city_code") or data.get("region"))
+    if city_code and not (data.get("city") or "").strip():
+        data = {**data, "city": regions.name(city_code, "zh")}
     email = text(data.get("email"), "email", 254)
     if email and not EMAIL.match(email):
         raise InvalidField("email", _("%(value)r is not an e-mail address.", value=email))
@@ -65,7 +72,7 @@ def clean_buyer(buyer):
                  phone=text(data.get("phone"), "phone", 40, required=True), region=region,
                  address=text(data.get("address"), "address", 500, required=True), email=email,
                  city=text(data.get("city"), "city", 100), district=text(data.get("district"), "district", 100),
-                 postcode=text(data.get("postcode"), "postcode", 20))
+                 postcode=text(data.get("postcode"), "postcode", 20), city_code=city_code)
 
 
 def clean_region(value):
@@ -75,6 +82,22 @@ def clean_region(value):
         raise InvalidField("region", _("%(value)r is not an ISO country (CN) or subdivision (CN-GD) code.",
                                        value=region))
     return region
+
+
+def clean_destination(value):
+    """``(region, city code)`` from what a buyer gave as the region: an ISO
+    code (``CN``, ``CN-GD``; no city), or the GB/T 2260 code of a Chinese
+    prefecture-level city (``440300``: ``("CN-GD", "440300")``).
+    ``InvalidField("region")`` naming a six-digit code that is no such city."""
+    raw = text(value, "region", 8, required=True).upper()
+    if not regions.is_city_code(raw):
+        return clean_region(raw), ""
+    city = regions.get(raw)
+    if city is None or city.level != regions.CITY:
+        raise InvalidField("region", _("%(code)s is not the code of a city of China: give a prefecture-level "
+                                       "city's GB/T 2260 code (440300 for Shenzhen) or a province (CN-GD).",
+                                       code=raw))
+    return city.parent, raw
 
 
 def _whole(value):
@@ -139,7 +162,7 @@ def clean_coupon_codes(codes):
     return tuple(cleaned)
 
 
-def build_drafts(actor, lines, region, channel="", customer_ref="", coupon_codes=(), points=0):
+def build_drafts(actor, lines, region, channel="", customer_ref="", coupon_codes=(), points=0, city_code=""):
     """One ``Draft`` per merchant (by merchant id) from raw lines, each with the
     checkout line numbers of its lines; validates SKUs, shelf, merchant and
     currency. ``[(draft, [line number, ...])]``. Every draft carries the
@@ -169,7 +192,7 @@ def build_drafts(actor, lines, region, channel="", customer_ref="", coupon_codes
         draft_lines = tuple(DraftLine(i, sku.id, sku.code, _title(product, sku), qty, Decimal(sku.price), currency)
                             for i, (_n, sku, product, qty) in enumerate(entries))
         parts.append((Draft(merchant_id, currency, draft_lines, region, channel, customer_ref, coupon_codes,
-                            points), [number for number, *_rest in entries]))
+                            points, city_code=city_code), [number for number, *_rest in entries]))
     # every part knows the whole checkout, so the points can be spread over its merchants' orders
     totals = tuple((draft.merchant_id, draft.list_total) for draft, _numbers in parts)
     return [(replace(draft, parts=totals), numbers) for draft, numbers in parts]
@@ -193,13 +216,14 @@ def _title(product, sku):
 
 
 def quote(actor, lines, region, channel="", customer_ref="", coupon_codes=(), points=0):
-    """Price raw lines for a buyer in ``region`` without writing anything:
-    one ``Priced`` per merchant. The same checks as ``place``, stock aside."""
+    """Price raw lines for a buyer in ``region`` (or a city's code) without
+    writing anything: one ``Priced`` per merchant. The same checks as
+    ``place``, stock aside."""
     guard(actor, ORDER, "write")
-    region = clean_region(region)
+    region, city_code = clean_destination(region)
     coupon_codes = clean_coupon_codes(coupon_codes)
     return [price(draft) for draft, _numbers in build_drafts(actor, lines, region, channel, customer_ref,
-                                                              coupon_codes, points)]
+                                                              coupon_codes, points, city_code)]
 
 
 def place(actor, channel, buyer, lines, customer_ref="", now=None, coupon_codes=(), points=0):
@@ -217,7 +241,7 @@ def place(actor, channel, buyer, lines, customer_ref="", now=None, coupon_codes=
     customer_ref = text(customer_ref, "customer_ref", 64)
     buyer = clean_buyer(buyer)
     coupon_codes = clean_coupon_codes(coupon_codes)
-    drafts = build_drafts(actor, lines, buyer.region, channel, customer_ref, coupon_codes, points)
+    drafts = build_drafts(actor, lines, buyer.region, channel, customer_ref, coupon_codes, points, buyer.city_code)
     priced = [(price(draft), numbers) for draft, numbers in drafts]
     try:
         with db.session.begin_nested():
@@ -248,7 +272,7 @@ def _write(actor, channel, buyer, customer_ref, priced, now):
     checkout = Checkout(
         number=_provisional(), channel=channel, customer_ref=customer_ref, buyer_name=buyer.name,
         buyer_phone=buyer.phone, buyer_email=buyer.email, ship_country=buyer.country, ship_region=buyer.region,
-        ship_city=buyer.city, ship_district=buyer.district, ship_address=buyer.address,
+        ship_city=buyer.city, ship_city_code=buyer.city_code, ship_district=buyer.district, ship_address=buyer.address,
         ship_postcode=buyer.postcode, currency=currency, subtotal=sum(p.subtotal for p in totals),
         adjustments_total=sum(p.adjustments_total for p in totals), total=sum(p.total for p in totals),
         placed_at=now, created_by_id=getattr(actor, "id", None))

@@ -49,6 +49,7 @@ class Draft:
     # every merchant's part of the checkout, this one included, in merchant order:
     # ``((merchant_id, list_total), ...)``; empty means this part is the whole checkout
     parts: tuple = ()
+    city_code: str = ""  # the buyer's city (GB/T 2260: 440300) when the address names one, else empty
 
     @property
     def checkout_parts(self):

@@ -69,7 +69,7 @@ def _draft_of(order, event):
     lines = tuple(DraftLine(line.position, line.sku_id, line.sku_code, line.title, line.qty, line.unit_price,
                             order.currency) for line in order.lines)
     return Draft(order.merchant_id, order.currency, lines, order.checkout.ship_region, order.checkout.channel,
-                 event.customer_ref or "")
+                 event.customer_ref or "", city_code=order.checkout.ship_city_code)
 
 
 def _take(applied, outcome, record, order):

@@ -44,7 +44,7 @@ def test_the_editor_names_the_zone_and_field_at_fault_and_saves_nothing(db, shop
     login_as("merchant_admin", merchant=shop.m)
     page = client.post("/logistics/templates/new", data={**ZONE_FORM, "zone-1-regions": "CN-QQ"})
     assert page.status_code == 200
-    assert "zone 2: regions: CN-QQ: not ISO country" in page.get_data(as_text=True)
+    assert "zone 2: regions: CN-QQ: not a country (CN), a province of China" in page.get_data(as_text=True)
     page = client.post("/logistics/templates/new", data={**ZONE_FORM, "zone-0-first_fee": "-3"})
     assert "zone 1: first fee" in page.get_data(as_text=True)
     assert db.session.execute(select(FreightTemplate)).first() is None
