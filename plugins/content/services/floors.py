@@ -1,12 +1,16 @@
 """The draft's floors and slots: floors are added, edited in place, reordered,
-duplicated, hidden and deleted; entries are added, moved and removed, each
-one's link checked against the catalog and its image by ``portal.uploads``."""
+duplicated, hidden and deleted; entries are added, edited in place, moved and
+removed, each one's link checked against the catalog and its image by
+``portal.uploads``; ``link_targets`` offers what an entry may link to."""
 from urllib.parse import urlsplit
 
 import nh3
 from flask_babel import gettext as _
 
-from plugins.catalog.models import Brand, Category
+from sqlalchemy import or_, select
+
+from plugins.catalog.models import Brand, Category, Product
+from plugins.catalog.services.queries import search_condition
 from portal import uploads
 from portal.extensions import db
 
@@ -213,6 +217,57 @@ def add_slot(actor, floor, fields, image_file=None):
     db.session.flush()
     _changed(actor, floor, "slot.add", {"slot": slot.key, "link": f"{slot.link_type}:{slot.link_id or slot.url}"})
     return slot
+
+
+def update_slot(actor, slot, fields, image_file=None):
+    """Change an entry in place: its link, title and window, and its image
+    when a new one is given (else it keeps its own). Checked as when added;
+    a refusal leaves the entry as it was (the caller rolls back)."""
+    floor = slot.floor
+    require_record(actor, floor.page, "write")
+    _fill_slot(actor, slot, floor, fields, image_file)
+    _changed(actor, floor, "slot.edit", {"slot": slot.key, "link": f"{slot.link_type}:{slot.link_id or slot.url}"})
+    return slot
+
+
+TARGETS_SHOWN = 20
+
+
+def _named(q, number, *columns):
+    """Rows whose id is ``number`` or whose ``columns`` contain ``q`` (any case)."""
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    by_name = or_(*(column.ilike(pattern, escape="\\") for column in columns))
+    return or_(columns[0].table.c.id == number, by_name) if number else by_name
+
+
+def link_targets(page, link_type, q=""):
+    """``[(id, label)]``: what an entry of ``page`` may link to of ``link_type``,
+    matching ``q`` (a name, a title, a SKU code or the number itself), at most
+    ``TARGETS_SHOWN``; the same reach as the check when saving."""
+    q = (q or "").strip()[:100]
+    number = int(q) if q.isdigit() else None
+    if link_type == LINK_PRODUCT:
+        query = select(Product.id, Product.title_en, Product.title_zh).order_by(Product.id.desc())
+        if page.merchant_id is not None:
+            query = query.where(Product.merchant_id == page.merchant_id)
+        if q:
+            query = query.where(or_(Product.id == number, search_condition(q)) if number else search_condition(q))
+    elif link_type in (LINK_CATEGORY, LINK_BRAND):
+        model = Category if link_type == LINK_CATEGORY else Brand
+        query = select(model.id, model.name_en, model.name_zh).where(model.active.is_(True)).order_by(model.name_en)
+        if q:
+            query = query.where(_named(q, number, model.name_en, model.name_zh))
+    elif link_type == LINK_CAMPAIGN:
+        # a store links to its own campaigns and the platform's; the platform only to its own
+        owners = Page.merchant_id.is_(None) if page.merchant_id is None else \
+            or_(Page.merchant_id.is_(None), Page.merchant_id == page.merchant_id)
+        query = select(Page.id, Page.title, Page.slug).where(Page.kind == CAMPAIGN, owners).order_by(Page.id.desc())
+        if q:
+            query = query.where(_named(q, number, Page.title, Page.slug))
+    else:
+        return []
+    return [(row[0], " / ".join(part for part in row[1:] if part)) for row in
+            db.session.execute(query.limit(TARGETS_SHOWN))]
 
 
 def move_slot(actor, slot, step):

@@ -1,8 +1,9 @@
 """The layout work on a page's floors, all through HTMX: add, reorder (drag
 and drop, or one place up or down), duplicate, hide, edit in place, delete,
-and each floor's entries. Every action answers with the floor list again
-(or redirects back to the editor for a plain form post)."""
-from flask import abort, redirect, request, url_for
+and each floor's entries (added, edited in place, moved, removed, their link
+targets picked by name). Every action answers with the floor list again (or
+redirects back to the editor for a plain form post)."""
+from flask import abort, redirect, render_template, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from portal import access
@@ -27,17 +28,17 @@ class FloorsView(PortalView):
     resource = PAGE
     visible_in_menu = False
 
-    def _answer(self, page, error=None, editing=None):
+    def _answer(self, page, error=None, editing=None, editing_slot=None):
         """The floor list for HTMX, else back to the editor (the error flashed)."""
         if not _htmx():
             return redirect(url_for("content_pages.edit", page_id=page.id) + "#floors")
         db.session.refresh(page)
-        return self.render("content/_floors.html", error=error, editing=editing, partial="content/_floors.html",
-                           **editor_context(page))
+        return self.render("content/_floors.html", error=error, editing=editing, editing_slot=editing_slot,
+                           partial="content/_floors.html", **editor_context(page))
 
-    def _do(self, page, action, editing=None):
+    def _do(self, page, action, editing=None, editing_slot=None):
         _result, error = attempt(action, flash_error=not _htmx())
-        return self._answer(page, error, editing if error else None)
+        return self._answer(page, error, editing if error else None, editing_slot if error else None)
 
     @expose("/")
     def index(self):
@@ -111,6 +112,27 @@ class FloorsView(PortalView):
 
     def _slot(self, slot_id):
         return access.get_or_404(Slot, slot_id, PAGE, "write")
+
+    @expose("/slots/<int:slot_id>/edit", methods=["GET", "POST"])
+    def edit_slot(self, slot_id):
+        """GET: the entry's form in place of its row; POST: save it (a new image
+        replaces the old one, none keeps it). A refusal shows the form again."""
+        slot = self._slot(slot_id)
+        page = slot.floor.page
+        if request.method == "GET":
+            return self._answer(page, editing_slot=slot.id)
+        tz = current_user.timezone
+        return self._do(page, lambda: floors.update_slot(actor(), slot, forms.fields(request.form, tz, SLOT_FIELDS),
+                                                         request.files.get("image")),
+                        editing_slot=slot.id)
+
+    @expose("/<int:floor_id>/targets")
+    def targets(self, floor_id):
+        """The choices of an entry's link target (``link_type``, and what was
+        typed into ``link_id``), as the options of the form's suggestions."""
+        floor = self._floor(floor_id)
+        choices = floors.link_targets(floor.page, request.args.get("link_type", ""), request.args.get("link_id", ""))
+        return render_template("content/_targets.html", choices=choices)
 
     @expose("/slots/<int:slot_id>/move", methods=["POST"])
     def move_slot(self, slot_id):
