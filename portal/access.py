@@ -139,6 +139,19 @@ class UserAccess:
             return NONE
         return self.functional.get(resource, NONE)
 
+    def needs(self):
+        """The Flask-Principal needs of the levels held now: ``catalog.product:read``
+        and every lower level. Kept on this (process-cached) object while the
+        plugin state, which can turn levels off, stays the same."""
+        from .plugins import STATE_KEY, versions
+        version = versions().get(STATE_KEY, 0)
+        kept = self.__dict__.get("_needs")
+        if kept is None or kept[0] != version:
+            kept = self.__dict__["_needs"] = (version, frozenset(
+                Need("portal", f"{resource}:{LEVEL_NAMES[lv]}")
+                for resource in self.functional for lv in range(READ, self.level(resource) + 1)))
+        return kept[1]
+
     def data_level(self, scope, value):
         """The level granted on one scope value (``"*"`` grants count for every value)."""
         grants = self.data.get(scope, {})
@@ -307,10 +320,7 @@ def _provide_needs(sender, identity):
     every lower level, so a Permission for any level checks membership."""
     if not current_user.is_authenticated:
         return
-    user_access = access()
-    for resource in user_access.functional:
-        for lv in range(READ, user_access.level(resource) + 1):
-            identity.provides.add(Need("portal", f"{resource}:{LEVEL_NAMES[lv]}"))
+    identity.provides.update(access().needs())
 
 
 # -- queries --------------------------------------------------------------------

@@ -120,19 +120,24 @@ def localtime(value, format="medium"):
         pattern = patterns[format] = _datetime_pattern(format, locale)
     moment = value.replace(tzinfo=timezone.utc).astimezone(tz)
     if isinstance(pattern, tuple):
-        glue, time_pattern, date_pattern = pattern
-        return glue.replace("{0}", time_pattern.apply(moment.timetz(), locale, reference_date=moment.date())) \
-            .replace("{1}", date_pattern.apply(moment.date(), locale))
+        glue, time_pattern, date_pattern, days = pattern
+        day = moment.date()
+        written = days.get(day)
+        if written is None:  # a list's rows mostly share a few days
+            written = days[day] = date_pattern.apply(day, locale)
+        return glue.replace("{0}", time_pattern.apply(moment.timetz(), locale, reference_date=day)) \
+            .replace("{1}", written)
     return pattern.apply(moment, locale)
 
 
 def _datetime_pattern(format, locale):
     """What ``babel.dates.format_datetime`` builds for ``format`` on every
     call: a named length joins the locale's time and date patterns with its
-    glue (quotes dropped, as Babel does); anything else is a pattern."""
+    glue (quotes dropped, as Babel does), with the dates written so far;
+    anything else is a pattern."""
     from babel import dates
     if format in ("full", "long", "medium", "short"):
         return (dates.get_datetime_format(format, locale=locale).replace("'", ""),
                 dates.parse_pattern(dates.get_time_format(format, locale=locale)),
-                dates.parse_pattern(dates.get_date_format(format, locale=locale)))
+                dates.parse_pattern(dates.get_date_format(format, locale=locale)), {})
     return dates.parse_pattern(format)

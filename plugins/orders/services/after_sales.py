@@ -60,9 +60,10 @@ class CaseStepRefused(OrdersError):
                            status=_(CASE_STATUSES[case.status]), why=why))
 
 
-def refundable(order):
-    """What was paid for ``order`` less the refunds already recorded."""
-    return max(paid_amount(order), Decimal(0))
+def refundable(order, paid=None):
+    """What was paid for ``order`` less the refunds already recorded (``paid``:
+    that figure when the caller has just read it)."""
+    return max(paid_amount(order) if paid is None else paid, Decimal(0))
 
 
 def open_cases(order):

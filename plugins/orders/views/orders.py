@@ -168,8 +168,9 @@ class OrdersView(PortalView):
         response.headers["Cache-Control"] = "private, max-age=3600"
         return response
 
-    def _after_sales(self, order):
-        """The cases of the order and what this user may do with them."""
+    def _after_sales(self, order, paid):
+        """The cases of the order and what this user may do with them (``paid``:
+        what was paid less refunds, read once for the page)."""
         cases = after_sales.cases_of(order)
         handle = access.record_level(RESOURCE, order) >= access.WRITE
         window_open = order.state == PENDING_RECEIPT or (order.state == COMPLETED and (
@@ -179,7 +180,7 @@ class OrdersView(PortalView):
                 "can_decide": access.record_level(REFUND, order) >= access.WRITE,
                 "can_open": handle and (window_open or (order.state == AFTER_SALES and not still_open)),
                 "kinds": CASE_KINDS, "reasons": CASE_REASONS, "statuses": CASE_STATUSES,
-                "restock_choices": RESTOCK_CHOICES, "refundable": after_sales.refundable(order),
+                "restock_choices": RESTOCK_CHOICES, "refundable": after_sales.refundable(order, paid),
                 "warehouses": self._replacement_warehouses(order, cases)}
 
     def _replacement_warehouses(self, order, cases):
@@ -319,7 +320,7 @@ class OrdersView(PortalView):
         shipments = self._shipments(order)
         return self.render("orders/detail.html", partial=partial, order=order, paid=paid,
                            owed=max(order.total - paid, Decimal(0)), shipments=shipments,
-                           documents=self._documents(order, shipments), after_sales=self._after_sales(order),
+                           documents=self._documents(order, shipments), after_sales=self._after_sales(order, paid),
                            actions=self._actions(order), money=money, state_label=state_label,
                            methods=PAYMENT_METHODS, **{"error": None, "action": None, "done": None, "form": {},
                                                         **extra})

@@ -153,7 +153,7 @@ def list_rows(found, state_label, money, localtime):
         for order_id, number in db.session.execute(select(Shipment.order_id, Shipment.tracking_number)
                                                    .where(Shipment.order_id.in_(ids)).order_by(Shipment.id)):
             tracking[order_id].append(number)
-    labels = {}
+    labels, counts = {}, {}
     url = url_for("orders_orders.detail", order_id=0)[:-1]  # the id is the URL's last part
     print_label = gettext("Print %(order)s")
     rows = []
@@ -164,10 +164,16 @@ def list_rows(found, state_label, money, localtime):
         rows.append(OrderRow(
             row.id, row.number, f"{url}{row.id}", row.merchant_code, row.buyer_name, row.customer_ref or "",
             localtime(row.placed_at), labels[row.state], money(row.total, row.currency), row.currency,
-            ", ".join(numbers) if numbers else ngettext("%(num)d shipment", "%(num)d shipments",
-                                                        len(tracking[row.id])),
+            ", ".join(numbers) if numbers else _shipments(counts, len(tracking[row.id])),
             print_label % {"order": row.number}))
     return rows
+
+
+def _shipments(counts, n):
+    """"2 shipments", written once per count on a page."""
+    if n not in counts:
+        counts[n] = ngettext("%(num)d shipment", "%(num)d shipments", n)
+    return counts[n]
 
 
 def merchant_choices(user):
