@@ -136,3 +136,46 @@ def signed_in(page, server):
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
     return page
+
+
+def run_setup(server_env, script):
+    """Run a set-up script against the test server's database; its last line of output, split."""
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=server_env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1].split()
+
+
+# a SKU on the shelf with ten units in a new warehouse (its code) that ships to CN; prints the
+# SKU's code, merchant and price
+STOCKED_SKU = """
+from sqlalchemy import select
+from wsgi import app
+from portal.extensions import db
+from plugins.catalog.models import Product, Sku
+from plugins.inventory.services import create_warehouse, increase
+
+with app.app_context():
+    sku = db.session.execute(select(Sku).join(Product).where(Sku.active.is_(True), Product.shelf_status == "on")
+                             .order_by(Sku.id{order}).limit(1)).scalar_one()
+    warehouse = create_warehouse(None, sku.merchant_id, {{"code": "{warehouse}", "name": "E2E", "regions": "CN",
+                                                         "priority": 1}})
+    increase(None, sku.id, warehouse.id, 10, "E2E-GRN")
+    db.session.commit()
+    print(sku.code, sku.merchant_id, sku.price)
+"""
+
+
+def stocked_sku(server_env, warehouse, newest=False):
+    """``(code, merchant id, price)`` of a SKU given ten units in a new warehouse."""
+    return run_setup(server_env, STOCKED_SKU.format(warehouse=warehouse, order=".desc()" if newest else ""))
+
+
+def start_order(page, server, buyer, code, qty):
+    """The new-order form filled with a buyer and one line, priced."""
+    page.goto(server + "/orders/new/")
+    for name, value in buyer.items():
+        page.fill(f'[data-testid="buyer-{name}"]', value)
+    page.fill('[data-testid="sku-code"]', code)
+    page.fill('[data-testid="qty"]', str(qty))
+    page.locator('[data-testid="qty"]').press("Tab")

@@ -1,41 +1,18 @@
 """A promotion in the browser: staff create a spend-X-save-Y rule for a
 merchant and see it in the price of a new order for that merchant, live in the
 form and then on the placed order with its explanation."""
-import subprocess
-import sys
 from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import start_order, stocked_sku
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-# a SKU on the shelf with ten units in a warehouse that ships to CN: its code, merchant and price
-SETUP = """
-from sqlalchemy import select
-from wsgi import app
-from portal.extensions import db
-from plugins.catalog.models import Product, Sku
-from plugins.inventory.services import create_warehouse, increase
-
-with app.app_context():
-    sku = db.session.execute(select(Sku).join(Product).where(Sku.active.is_(True), Product.shelf_status == "on")
-                             .order_by(Sku.id.desc()).limit(1)).scalar_one()
-    warehouse = create_warehouse(None, sku.merchant_id, {"code": "E2EPROMO", "name": "E2E promotions",
-                                                         "regions": "CN", "priority": 1})
-    increase(None, sku.id, warehouse.id, 10, "E2E-PROMO")
-    db.session.commit()
-    print(sku.code, sku.merchant_id, sku.price)
-"""
-
 
 def test_a_spend_x_save_y_rule_shows_in_a_new_orders_price(signed_in, server, server_env, demo_data, screenshot):
-    result = subprocess.run([sys.executable, "-c", SETUP], cwd=ROOT, env=server_env, capture_output=True,
-                            text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    code, merchant_id, price = result.stdout.strip().splitlines()[-1].split()
+    code, merchant_id, price = stocked_sku(server_env, "E2EPROMO", newest=True)
     page = signed_in
 
     # the rule: spend at least one unit's price, save 5; exclusive and first, so no demo rule stands in its way
@@ -51,13 +28,8 @@ def test_a_spend_x_save_y_rule_shows_in_a_new_orders_price(signed_in, server, se
     assert "E2E spend and save" in page.content()
 
     # the order form prices two units live: the rule's saving is one of the adjustments
-    page.goto(server + "/orders/new/")
-    for name, value in {"name": "Han Mei", "phone": "+86 139 0000 0000", "region": "CN-GD",
-                        "address": "8 Binhai Road"}.items():
-        page.fill(f'[data-testid="buyer-{name}"]', value)
-    page.fill('[data-testid="sku-code"]', code)
-    page.fill('[data-testid="qty"]', "2")
-    page.locator('[data-testid="qty"]').press("Tab")
+    start_order(page, server, {"name": "Han Mei", "phone": "+86 139 0000 0000", "region": "CN-GD",
+                               "address": "8 Binhai Road"}, code, 2)
     saving = page.locator('[data-testid="adjustment"]', has_text="E2E spend and save")
     expect(saving).to_be_visible()
     assert "-5.00" in saving.inner_text()
