@@ -1,6 +1,6 @@
 """The storefront API (``/content/api/v1``): read-only JSON of published
 pages for storefronts, cacheable (``ETag``, ``Cache-Control``, 304 on
-``If-None-Match``), the images their slots show, and one endpoint that counts
+``If-None-Match``), the images their slots and products show, and one endpoint that counts
 impressions and clicks. Published content is public, so no route needs a
 sign-in; none reads a draft. Exempt from CSRF: no route trusts a cookie."""
 import json
@@ -9,7 +9,9 @@ import re
 
 from flask import Blueprint, abort, current_app, jsonify, make_response, request, send_file
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
+
+from plugins.catalog.models import SHELF_ON, Product, ProductImage
 from portal import uploads
 from portal.auth.ratelimit import MemoryCounter, RedisCounter
 from portal.extensions import csrf, db
@@ -86,12 +88,16 @@ def store_campaign(code, slug):
 
 @bp.get("/images/<digest>")
 def image(digest):
-    """An image uploaded for a slot, named by the SHA-256 of its content: a
-    draft's image cannot be found by counting ids. Never any other stored file."""
+    """An image uploaded for a slot, or an image of a product on the shelf,
+    named by the SHA-256 of its content: a draft's image cannot be found by
+    counting ids. Never any other stored file."""
     if not DIGEST.match(digest):
         abort(404)
-    stored = db.session.execute(select(StoredFile).where(StoredFile.sha256 == digest,
-                                                         StoredFile.kind == "content.image").limit(1)).scalar()
+    on_shelf = select(ProductImage.file_id).join(Product, Product.id == ProductImage.product_id).where(
+        Product.shelf_status == SHELF_ON)
+    stored = db.session.execute(select(StoredFile).where(StoredFile.sha256 == digest, or_(
+        StoredFile.kind == "content.image",
+        and_(StoredFile.kind == "catalog.image", StoredFile.id.in_(on_shelf)))).limit(1)).scalar()
     if stored is None:
         abort(404)
     response = send_file(uploads.stored_path(stored), mimetype=stored.content_type, conditional=True)

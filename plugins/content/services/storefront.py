@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
-from plugins.catalog.models import SHELF_ON, Brand, Category, Product, Sku
+from plugins.catalog.models import SHELF_ON, Brand, Category, Product, ProductImage, Sku
 from portal.extensions import db
 from portal.models import StoredFile, utcnow
 from portal.plugins import call, implementers, versions
@@ -76,7 +76,7 @@ def _floor(floor, ranked, lookups):
         source, product_ids = ranked
         products = lookups[LINK_PRODUCT]
         out["source"] = source
-        out["items"] = [{"key": f"p{pid}", "title": products[pid]["title_en"], "image": None,
+        out["items"] = [{"key": f"p{pid}", "title": products[pid]["title_en"], "image": products[pid]["image"],
                          "link": products[pid]} for pid in product_ids if pid in products][:floor["item_limit"]]
     else:
         out["items"] = [item for item in (_slot(s, lookups) for s in floor["live_slots"]) if item is not None]
@@ -93,8 +93,9 @@ def _slot(slot, lookups):
         if link is None:
             return None
     digest = lookups["image"].get(slot["image_id"])
+    # an entry's own image, else (for a product) the product's first
     return {"key": slot["key"], "title": slot["title"] or link.get("title_en") or "",
-            "image": image_url(digest) if digest else None, "link": link}
+            "image": image_url(digest) if digest else link.get("image"), "link": link}
 
 
 def image_url(digest):
@@ -140,9 +141,24 @@ def _products(ids):
         select(Product.id, Product.merchant_id, Product.title_en, Product.title_zh, price.c.price, price.c.currency)
         .outerjoin(price, price.c.product_id == Product.id)
         .where(Product.id.in_(ids), Product.shelf_status == SHELF_ON)).all()
+    pictures = _first_pictures([r.id for r in rows])
     return {r.id: {"type": LINK_PRODUCT, "id": r.id, "merchant_id": r.merchant_id, "title_en": r.title_en,
                    "title_zh": r.title_zh, "price": None if r.price is None else f"{r.price:.2f}",
-                   "currency": r.currency} for r in rows}
+                   "currency": r.currency, "image": image_url(pictures[r.id]) if r.id in pictures else None}
+            for r in rows}
+
+
+def _first_pictures(product_ids):
+    """``{product id: SHA-256}`` of each product's first image (lowest position, then id)."""
+    if not product_ids:
+        return {}
+    first = (select(ProductImage.product_id, func.min(ProductImage.position).label("position"))
+             .where(ProductImage.product_id.in_(product_ids)).group_by(ProductImage.product_id).subquery())
+    rows = db.session.execute(
+        select(ProductImage.product_id, StoredFile.sha256)
+        .join(first, and_(first.c.product_id == ProductImage.product_id, first.c.position == ProductImage.position))
+        .join(StoredFile, StoredFile.id == ProductImage.file_id).order_by(ProductImage.id.desc())).all()
+    return dict(rows)  # ids descending: the lowest id of a tied position is written last
 
 
 def _categories(ids):

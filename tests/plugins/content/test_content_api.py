@@ -177,3 +177,19 @@ def test_the_clicks_page_shows_each_floors_clicks(db, client, login, shop, publi
     page = client.get(f"/content/pages/{published.id}/clicks").get_data(as_text=True)
     row = page.split(f'data-testid="clicks-floor-{grid.key}"')[1].split("</tr>")[0]
     assert '<td class="text-right" data-testid="floor-clicks">7</td>' in row
+
+
+def test_products_carry_their_first_image_served_while_on_the_shelf(db, client, shop, published):
+    from plugins.catalog.services import images
+    from tests.plugins.content.conftest import png_upload
+    first = images.add_image(None, shop.p1, png_upload("front.png", (30, 30)))
+    images.add_image(None, shop.p1, png_upload("back.png", (31, 30)))
+    db.session.commit()
+    items = client.get(url(shop)).get_json()["floors"][0]["items"]
+    address = f"/content/api/v1/images/{first.file.sha256}"
+    assert [item["image"] for item in items] == [address, None]  # p2 has no image
+    assert items[0]["link"]["image"] == address
+    assert client.get(address).status_code == 200
+    shelf.take_off_shelf(None, shop.p1)
+    db.session.commit()
+    assert client.get(address).status_code == 404  # off the shelf, its images are no longer public
