@@ -210,9 +210,11 @@ def export_member(actor, member):
     """Everything kept about one member, as a dict for a JSON download
     (``members.member`` manage). Audited."""
     access.require("members.member", "manage", actor)
-    orders = db.session.execute(select(MemberOrder, Order.number, Order.state, Order.currency)
-                                .join(Order, Order.id == MemberOrder.order_id)
-                                .where(MemberOrder.member_id == member.id).order_by(MemberOrder.placed_at)).all()
+    # a store's export holds the orders with that store only, as its pages show
+    orders = db.session.execute(access.scoped(select(MemberOrder, Order.number, Order.state, Order.currency)
+                                              .join(Order, Order.id == MemberOrder.order_id)
+                                              .where(MemberOrder.member_id == member.id), MemberOrder, "read", actor)
+                                .order_by(MemberOrder.placed_at)).all()
     points = db.session.execute(select(PointsEntry).where(PointsEntry.member_id == member.id)
                                 .order_by(PointsEntry.id)).scalars()
     levels = db.session.execute(select(LevelChange).where(LevelChange.member_id == member.id)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from plugins.orders.models import Order
 from plugins.orders.services.errors import state_label
+from portal import access
 from portal.extensions import db
 from portal.paging import paginate
 from portal.views import PortalView
@@ -104,9 +105,11 @@ class MembersView(PortalView):
         return self._detail(member)
 
     def _detail(self, member, error="", done=""):
-        orders = db.session.execute(
+        # a store's staff see the member's orders with their store only
+        orders = db.session.execute(access.scoped(
             select(MemberOrder, Order).join(Order, Order.id == MemberOrder.order_id)
-            .where(MemberOrder.member_id == member.id).order_by(MemberOrder.placed_at.desc()).limit(HISTORY)).all()
+            .where(MemberOrder.member_id == member.id), MemberOrder, "read")
+            .order_by(MemberOrder.placed_at.desc()).limit(HISTORY)).all()
         points = db.session.execute(select(PointsEntry).where(PointsEntry.member_id == member.id)
                                     .order_by(PointsEntry.id.desc()).limit(HISTORY)).scalars().all()
         changes = db.session.execute(select(LevelChange).where(LevelChange.member_id == member.id)

@@ -6,7 +6,8 @@ from sqlalchemy import select
 from plugins.members.models import Member, MemberOrder
 from portal.models import AuditLog
 from portal.plugins import kernel
-from tests.plugins.members.helpers import member_of, place_for
+from plugins.orders.services import place
+from tests.plugins.members.helpers import buyer, member_of, place_for
 
 
 def test_the_list_and_a_member_page_for_the_platform(store, ladder, client, login_as):
@@ -119,3 +120,17 @@ def test_the_new_segment_form_and_a_saved_one_render(ladder, client, login_as):
     body = client.get(saved.headers["Location"]).get_data(as_text=True)
     assert 'value="vip, gift buyer"' in body or 'value="gift buyer, vip"' in body
     assert client.get("/settings/").status_code == 200
+
+
+def test_a_store_sees_and_exports_only_the_members_orders_with_that_store(store, ladder, client, login_as, db):
+    checkout = place(None, "portal", buyer(), [(store.a.id, 1), (store.x.id, 1)], "PG-TWO")
+    ours, theirs = sorted(checkout.orders, key=lambda o: o.merchant_id != store.m.id)
+    member = member_of(ours)
+    db.session.commit()
+    login_as("merchant_admin", store.m)
+    page = client.get(f"/members/{member.id}").get_data(as_text=True)
+    assert ours.number in page and theirs.number not in page
+    assert [o["number"] for o in client.get(f"/members/{member.id}/export").json["orders"]] == [ours.number]
+    login_as("platform_admin")
+    assert {o["number"] for o in client.get(f"/members/{member.id}/export").json["orders"]} == \
+        {ours.number, theirs.number}
