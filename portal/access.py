@@ -130,6 +130,9 @@ class UserAccess:
     user: object
     functional: dict  # resource -> level (before plugin state)
     data: dict  # scope -> {value: level}; value may be ALL
+    # what is worked out from the grants (``needs``), shared by every request
+    # that reads this user's grants from the process cache
+    derived: dict = field(default_factory=dict)
 
     def level(self, resource):
         """The functional level on a resource, "none" while its plugin is off."""
@@ -141,13 +144,13 @@ class UserAccess:
 
     def needs(self):
         """The Flask-Principal needs of the levels held now: ``catalog.product:read``
-        and every lower level. Kept on this (process-cached) object while the
-        plugin state, which can turn levels off, stays the same."""
+        and every lower level. Kept with the grants while the plugin state,
+        which can turn levels off, stays the same."""
         from .plugins import STATE_KEY, versions
         version = versions().get(STATE_KEY, 0)
-        kept = self.__dict__.get("_needs")
+        kept = self.derived.get("needs")
         if kept is None or kept[0] != version:
-            kept = self.__dict__["_needs"] = (version, frozenset(
+            kept = self.derived["needs"] = (version, frozenset(
                 Need("portal", f"{resource}:{LEVEL_NAMES[lv]}")
                 for resource in self.functional for lv in range(READ, self.level(resource) + 1)))
         return kept[1]
@@ -246,7 +249,7 @@ def _process_cached(user):
     result = compute_access(user)
     # a change of this very transaction may still be rolled back: do not keep it
     if not db.session.info.get(_ACCESS_DIRTY):
-        cache["users"][user.id] = (result.functional, result.data)
+        cache["users"][user.id] = (result.functional, result.data, result.derived)
     return result
 
 
