@@ -21,7 +21,7 @@
   whom; ``issue_no`` counts a member's codes of one offer, so issuing the same
   offer twice never gives a member a second code unless staff ask for it.
 """
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 
 from portal.extensions import db
 from portal.i18n import N_
@@ -100,6 +100,11 @@ class Member(db.Model):
         Index("ix_members_member_name", "name", "id"),
         Index("ix_members_member_phone", "phone"),
         Index("ix_members_member_last_order", "last_order_at"),
+        # a level's members by what they spent: the list reads one page of it in order
+        Index("ix_members_member_level_spent", "level_id", "total_spent", "id"),
+        # segments by recency and number of orders are counted from this index alone
+        Index("ix_members_member_recent", "last_order_at", "orders_count",
+              sqlite_where=text("erased_at IS NULL"), postgresql_where=text("erased_at IS NULL")),
     )
 
     def __str__(self):
