@@ -10,7 +10,7 @@ members ordered once, once scores 1. Recency ranks the last order's date (the mo
 frequency the number of orders, monetary the money spent. Members without
 orders have no scores. The scores name a group (``GROUPS``)."""
 from flask_babel import lazy_gettext
-from sqlalchemy import case, func, select, text, update
+from sqlalchemy import case, exists, func, select, text, update
 
 from portal.extensions import db
 
@@ -70,6 +70,12 @@ def _work_table(name, columns):
     return db.table(name, db.column("id"), *(db.column(c) for c, _t in columns))
 
 
+def _analyze(work):
+    """Statistics for a filled work table: nothing gathers them for a temporary
+    table, and PostgreSQL would plan the join on a guess of its size."""
+    db.session.execute(text(f"ANALYZE {work.name}"))
+
+
 def refresh_figures():
     """Each member's orders, spend (net of refunds), first and last order,
     from its linked orders that were not cancelled."""
@@ -79,13 +85,16 @@ def refresh_figures():
         MemberOrder.member_id, func.count(), func.sum(MemberOrder.total - MemberOrder.refunded),
         func.min(MemberOrder.placed_at), func.max(MemberOrder.placed_at))
         .where(MemberOrder.cancelled.is_(False)).group_by(MemberOrder.member_id)))
+    _analyze(work)
     db.session.execute(update(Member).where(Member.id == work.c.id).values(
         orders_count=work.c.n, total_spent=work.c.spent, first_order_at=work.c.first_at,
         last_order_at=work.c.last_at), execution_options={"synchronize_session": False})
     # a member whose every order was cancelled has none left; a member with no linked order at all
     # keeps the figures it came with (imported from an earlier system)
-    db.session.execute(update(Member).where(Member.orders_count > 0, Member.id.not_in(select(work.c.id)),
-                                            Member.id.in_(select(MemberOrder.member_id))).values(
+    # (NOT) EXISTS, not (NOT) IN: PostgreSQL runs a NOT IN over a large subquery once per row
+    db.session.execute(update(Member).where(
+        Member.orders_count > 0, ~exists().where(work.c.id == Member.id),
+        exists().where(MemberOrder.member_id == Member.id)).values(
         orders_count=0, total_spent=0, first_order_at=None, last_order_at=None),
         execution_options={"synchronize_session": False})
     db.session.execute(text("DROP TABLE members_figures_work"))
@@ -105,6 +114,7 @@ def recompute(now=None):
     db.session.execute(work.insert().from_select(["id", "r", "f", "m"], select(
         Member.id, _score(Member.last_order_at), _score(Member.orders_count), _score(Member.total_spent))
         .where(Member.orders_count > 0)))
+    _analyze(work)
     db.session.execute(update(Member).where(Member.rfm_r.is_not(None), Member.orders_count == 0).values(
         rfm_r=None, rfm_f=None, rfm_m=None, rfm_group=None), execution_options={"synchronize_session": False})
     db.session.execute(update(Member).where(Member.id == work.c.id).values(
