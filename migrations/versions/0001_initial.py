@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 20:44:01.739591
+Create Date: 2026-11-26 21:17:22.248131
 
 """
 from alembic import op
@@ -231,12 +231,12 @@ def upgrade():
     sa.UniqueConstraint('channel', 'customer_ref', name='uq_members_member_ref')
     )
     with op.batch_alter_table('members_member', schema=None) as batch_op:
-        batch_op.create_index('ix_members_member_last_order', ['last_order_at'], unique=False)
+        batch_op.create_index('ix_members_member_customer_ref', ['customer_ref'], unique=False)
+        batch_op.create_index('ix_members_member_last_order', ['last_order_at', 'orders_count', 'erased_at'], unique=False)
         batch_op.create_index('ix_members_member_level', ['level_id', 'id'], unique=False)
         batch_op.create_index('ix_members_member_level_spent', ['level_id', 'total_spent', 'id'], unique=False)
         batch_op.create_index('ix_members_member_name', ['name', 'id'], unique=False)
         batch_op.create_index('ix_members_member_phone', ['phone'], unique=False)
-        batch_op.create_index('ix_members_member_recent', ['last_order_at', 'orders_count'], unique=False, sqlite_where=sa.text('erased_at IS NULL'), postgresql_where=sa.text('erased_at IS NULL'))
         batch_op.create_index('ix_members_member_rfm', ['rfm_group', 'id'], unique=False)
 
     op.create_table('members_segment',
@@ -1864,12 +1864,12 @@ def downgrade():
     op.drop_table('members_segment')
     with op.batch_alter_table('members_member', schema=None) as batch_op:
         batch_op.drop_index('ix_members_member_rfm')
-        batch_op.drop_index('ix_members_member_recent', sqlite_where=sa.text('erased_at IS NULL'), postgresql_where=sa.text('erased_at IS NULL'))
         batch_op.drop_index('ix_members_member_phone')
         batch_op.drop_index('ix_members_member_name')
         batch_op.drop_index('ix_members_member_level_spent')
         batch_op.drop_index('ix_members_member_level')
         batch_op.drop_index('ix_members_member_last_order')
+        batch_op.drop_index('ix_members_member_customer_ref')
 
     op.drop_table('members_member')
     with op.batch_alter_table('logistics_template', schema=None) as batch_op:

@@ -21,7 +21,7 @@
   whom; ``issue_no`` counts a member's codes of one offer, so issuing the same
   offer twice never gives a member a second code unless staff ask for it.
 """
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 
 from portal.extensions import db
 from portal.i18n import N_
@@ -99,12 +99,12 @@ class Member(db.Model):
         Index("ix_members_member_rfm", "rfm_group", "id"),
         Index("ix_members_member_name", "name", "id"),
         Index("ix_members_member_phone", "phone"),
-        Index("ix_members_member_last_order", "last_order_at"),
+        # the list's search by reference alone (the unique key leads with the channel)
+        Index("ix_members_member_customer_ref", "customer_ref"),
+        # by last order; segments by recency and number of orders are counted from the index alone
+        Index("ix_members_member_last_order", "last_order_at", "orders_count", "erased_at"),
         # a level's members by what they spent: the list reads one page of it in order
         Index("ix_members_member_level_spent", "level_id", "total_spent", "id"),
-        # segments by recency and number of orders are counted from this index alone
-        Index("ix_members_member_recent", "last_order_at", "orders_count",
-              sqlite_where=text("erased_at IS NULL"), postgresql_where=text("erased_at IS NULL")),
     )
 
     def __str__(self):
