@@ -121,6 +121,10 @@ def recompute(now=None):
         rfm_r=work.c.r, rfm_f=work.c.f, rfm_m=work.c.m, rfm_group=group_case(work.c.r, work.c.f, work.c.m)),
         execution_options={"synchronize_session": False})
     db.session.execute(text("DROP TABLE members_rfm_work"))
+    if db.session.get_bind().dialect.name == "postgresql":
+        # the groups and figures of most members just changed; PostgreSQL plans segment counts from
+        # statistics its autovacuum would only refresh later (a sample: quick at a million rows)
+        db.session.execute(text("ANALYZE members_member"))
     db.session.commit()
     counted = db.session.execute(select(func.count()).where(Member.rfm_group.is_not(None))).scalar()
     return f"{counted} members scored"
